@@ -1,0 +1,352 @@
+"""Per-photo textures behind and over the face mesh, built once at analysis.
+
+Every synthetic pixel is matched to the photo: colours come from the photo's own lips, skin and
+eye whites, then blurred and given grain measured from the photo, because a clean flat shader is
+what made the spike look fake. Sizes are in frame pixels; `fw` is the face width in pixels.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference.face import landmarks as L
+from inference.face.avatar import Sprite
+
+RNG_SEED = 1234  # synthetic grain is deterministic per photo
+
+
+# ---------------------------------------------------------------- photo statistics
+
+
+def photo_grain(image: np.ndarray, lm: np.ndarray) -> float:
+    """Std of the fine detail on the cheeks (pixel levels), used as the grain of synthetic pixels."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    detail = gray - cv2.GaussianBlur(gray, (0, 0), 1.5)
+    values = []
+    for idx in (L.CHEEK_RIGHT, L.CHEEK_LEFT):
+        x0, y0 = lm[list(idx), :2].min(0).astype(int)
+        x1, y1 = lm[list(idx), :2].max(0).astype(int)
+        patch = detail[max(y0, 0):y1, max(x0, 0):x1]
+        if patch.size:
+            values.append(float(np.std(patch)))
+    return float(np.clip(np.median(values) if values else 2.0, 0.5, 8.0))
+
+
+def matched(rgb: np.ndarray, blur_sigma: float, grain: float, seed: int) -> np.ndarray:
+    """Blur and grain a synthetic float RGB image like the photo; returns uint8."""
+    out = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), max(blur_sigma, 0.3))
+    noise = np.random.default_rng(seed).normal(0.0, grain, out.shape[:2])[..., None]
+    return np.clip(out + noise, 0, 255).astype(np.uint8)
+
+
+def polygon_mask(shape: tuple[int, int], points: np.ndarray, dilate: int = 0) -> np.ndarray:
+    """uint8 mask (255 inside) of a polygon in pixel coordinates, optionally dilated by pixels."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+    mask = np.where(mask > 96, 255, 0).astype(np.uint8)
+    if dilate > 0:
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1,) * 2))
+    return mask
+
+
+# ---------------------------------------------------------------- background plate
+
+
+def background_plate(image: np.ndarray, mask: np.ndarray, fw: float) -> np.ndarray:
+    """The photo with the person removed: person pixels filled from the surrounding background.
+
+    Only a band around the silhouette is ever revealed (head turns of +-15 deg), so the fill is
+    done at reduced resolution (long side 256) and pasted only inside the person region.
+    """
+    h, w = mask.shape
+    person = (mask > 0.25).astype(np.uint8) * 255  # mask: float (H, W) in [0, 1]
+    grow = max(2, int(0.03 * fw))
+    person = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
+    if person.min() == 255:  # the person fills the frame: no background to borrow from
+        return image.copy()
+    scale = min(1.0, 256.0 / max(h, w))
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small_mask = cv2.resize(person, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+    filled = cv2.inpaint(small, small_mask, 5, cv2.INPAINT_TELEA)
+    filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+    soft = cv2.GaussianBlur(person.astype(np.float32) / 255.0, (0, 0), 1.0)[..., None]
+    return (image * (1 - soft) + filled * soft).astype(np.uint8)
+
+
+# ---------------------------------------------------------------- eyes
+
+
+def _eye_box(lm: np.ndarray, side: str, frame: tuple[int, int]) -> tuple[int, int, int, int]:
+    upper = lm[list(L.EYES[side][0]), :2]
+    ew = float(np.linalg.norm(upper[0] - upper[-1]))
+    cx, cy = upper.mean(0)
+    x0, x1 = int(np.floor(cx - 0.85 * ew)), int(np.ceil(cx + 0.85 * ew))
+    y0, y1 = int(np.floor(cy - 0.6 * ew)), int(np.ceil(cy + 0.7 * ew))
+    w, h = frame
+    return max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+
+
+def iris_radius(lm: np.ndarray, side: str) -> float:
+    centre, ring = L.EYES[side][2], L.EYES[side][3]
+    return float(np.mean(np.linalg.norm(lm[list(ring), :2] - lm[centre, :2], axis=1)))
+
+
+def eye_layers(image: np.ndarray, lm: np.ndarray, side: str) -> tuple[Sprite, Sprite, float]:
+    """(sclera, iris, iris radius) for one eye.
+
+    The sclera sprite is the eye opening with the iris painted out and the white continued past
+    the lids, so a moved iris or a wider lid never shows a hole. The iris sprite is the whole disc
+    (parts hidden under the lids completed from the visible part) with a soft edge.
+    """
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = _eye_box(lm, side, (w, h))
+    crop = image[y0:y1, x0:x1].copy()
+    origin = np.array([x0, y0], np.float32)
+    opening = polygon_mask(crop.shape[:2], lm[list(L.eye_opening(side)), :2] - origin)
+    r = iris_radius(lm, side)
+    centre = lm[L.EYES[side][2], :2] - origin
+    disc = np.zeros(crop.shape[:2], np.uint8)
+    cv2.circle(disc, tuple(np.round(centre * 16).astype(int)), int(round((r * 1.15 + 1.5) * 16)), 255, -1, cv2.LINE_AA, 4)
+    disc = np.where(disc > 0, 255, 0).astype(np.uint8)
+
+    # Sclera: keep the visible white (opening minus iris); fill the iris and everything outside.
+    inner = cv2.erode(opening, np.ones((3, 3), np.uint8))
+    keep = (inner > 0) & (disc == 0)
+    sclera = crop.copy()
+    if keep.sum() < 6:  # eye nearly closed in the photo: borrow a skin-dimmed white
+        sclera[:] = np.array([200, 190, 185], np.uint8)
+    else:
+        sclera = cv2.inpaint(crop, np.where(keep, 0, 255).astype(np.uint8), 3, cv2.INPAINT_TELEA)
+        sclera[opening > 0] = np.where((disc[opening > 0] > 0)[:, None], sclera[opening > 0], crop[opening > 0])
+    sclera_rgba = np.dstack([sclera, np.full(crop.shape[:2], 255, np.uint8)])
+
+    # Iris: visible disc pixels from the photo, the hidden rest completed from them.
+    pad = int(np.ceil(r * 1.6)) + 2
+    cx, cy = np.round(lm[L.EYES[side][2], :2]).astype(int)
+    ix0, iy0 = max(cx - pad, 0), max(cy - pad, 0)
+    ix1, iy1 = min(cx + pad + 1, w), min(cy + pad + 1, h)
+    icrop = image[iy0:iy1, ix0:ix1].copy()
+    io = np.array([ix0, iy0], np.float32)
+    iopen = polygon_mask(icrop.shape[:2], lm[list(L.eye_opening(side)), :2] - io)
+    iopen = cv2.erode(iopen, np.ones((3, 3), np.uint8))
+    yy, xx = np.mgrid[0:icrop.shape[0], 0:icrop.shape[1]].astype(np.float32)
+    dist = np.hypot(xx - (lm[L.EYES[side][2], 0] - ix0), yy - (lm[L.EYES[side][2], 1] - iy0))
+    in_disc = dist <= r
+    visible = in_disc & (iopen > 0)
+    if visible.sum() >= 4:
+        hidden = np.where(visible, 0, 255).astype(np.uint8)
+        icrop = cv2.inpaint(icrop, hidden, max(2, int(r / 2)), cv2.INPAINT_TELEA)
+    else:
+        icrop[:] = np.array([90, 70, 55], np.uint8)
+    # Opaque to r + 1.5 px so the photo's own iris edge reproduces; fades out over 1 px.
+    alpha = np.clip((r + 2.5 - dist) / 1.0, 0, 1)
+    iris = np.dstack([icrop, (alpha * 255).astype(np.uint8)])
+    return Sprite(sclera_rgba, x0, y0), Sprite(iris, ix0, iy0), r
+
+
+def sclera_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """Median colour of the visible eye whites of both eyes, float RGB."""
+    samples = []
+    for side in ("Left", "Right"):
+        opening = polygon_mask(image.shape[:2], lm[list(L.eye_opening(side)), :2])
+        opening = cv2.erode(opening, np.ones((3, 3), np.uint8))
+        yy, xx = np.nonzero(opening)
+        c, r = lm[L.EYES[side][2], :2], iris_radius(lm, side)
+        outside_iris = np.hypot(xx - c[0], yy - c[1]) > r * 1.2
+        samples.append(image[yy[outside_iris], xx[outside_iris]])
+    pix = np.concatenate(samples) if samples else np.zeros((0, 3))
+    if len(pix) < 5:
+        return np.array([205.0, 195.0, 185.0])
+    bright = pix[pix.sum(1) >= np.percentile(pix.sum(1), 60)]  # skip lash shadow
+    return np.median(bright, axis=0).astype(np.float64)
+
+
+# ---------------------------------------------------------------- closed lids
+
+
+def lid_texture(image: np.ndarray, lm: np.ndarray, side: str, grain: float, size=(48, 24)) -> np.ndarray:
+    """RGBA closed-lid texture: skin sampled from the lid above the crease, a lash line at the bottom.
+
+    u runs from the outer to the inner eye corner, v from the crease (0) to the lid margin (1).
+    Alpha fades in over the top quarter so the lid blends into the real skin above it.
+    """
+    tw, th = size
+    upper = lm[list(L.EYES[side][0]), :2]
+    row0, row1 = (lm[list(r), :2] for r in L.EYES[side][4])
+    brow_lower = lm[list(L.BROW_LEFT_LOWER if side == "Left" else L.BROW_RIGHT_LOWER), :2]
+    u = np.linspace(0, 1, tw)
+    t = np.linspace(0, 1, len(upper))
+
+    def along(points: np.ndarray) -> np.ndarray:
+        return np.stack([np.interp(u, np.linspace(0, 1, len(points)), points[:, k]) for k in (0, 1)], 1)
+
+    margin, first, crease = along(upper), along(row0), along(row1)
+    brow = along(brow_lower[::-1] if side == "Left" else brow_lower)
+    del t
+    # Skin source rows: from just below the brow down to the first row above the margin,
+    # avoiding lashes (margin) and brow hairs.
+    top_src = crease + 0.35 * (brow - crease)
+    bottom_src = first + 0.3 * (crease - first)
+    v = np.linspace(0, 1, th)[:, None, None]
+    src = top_src[None] + v * (bottom_src - top_src)[None]  # (th, tw, 2)
+    skin = cv2.remap(image, src[..., 0].astype(np.float32), src[..., 1].astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    skin = cv2.GaussianBlur(skin, (0, 0), 1.2)
+
+    # Lash colour: the darkest tenth along the real lid margin.
+    lash_band = np.concatenate([margin, 0.7 * margin + 0.3 * first])
+    lash_px = cv2.remap(image, lash_band[:, 0:1].astype(np.float32), lash_band[:, 1:2].astype(np.float32), cv2.INTER_LINEAR)
+    lash_px = lash_px.reshape(-1, 3).astype(np.float32)
+    lash = lash_px[lash_px.sum(1) <= np.percentile(lash_px.sum(1), 15)].mean(0)
+
+    vv = np.linspace(0, 1, th)[:, None]
+    uu = np.linspace(0, 1, tw)[None, :]
+    shade = 1.0 - 0.18 * np.clip((vv - 0.55) / 0.45, 0, 1)  # the lid darkens towards the lashes
+    skin *= shade[..., None]
+    line_w = 0.16 + 0.08 * np.sin(np.pi * uu)  # thicker in the middle of the lid
+    lash_a = np.clip((vv - (1.0 - line_w)) / 0.06, 0, 1) * (0.35 + 0.6 * np.sin(np.pi * uu) ** 0.5)
+    rgb = skin * (1 - lash_a[..., None]) + lash * lash_a[..., None]
+    rgb = matched(rgb, 0.5, grain * 0.6, RNG_SEED + (1 if side == "Left" else 2))
+    alpha = np.clip(vv / 0.25, 0, 1) * np.ones_like(uu)
+    corners = np.clip(np.minimum(uu, 1 - uu) / 0.08, 0, 1)  # soften where lids meet at the corners
+    alpha = alpha * (0.6 + 0.4 * corners)
+    return np.dstack([rgb, (alpha * 255).astype(np.uint8)])
+
+
+# ---------------------------------------------------------------- mouth interior
+
+
+def _curve_y(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    order = np.argsort(points[:, 0])
+    return np.interp(xs, points[order, 0], points[order, 1])
+
+
+def mouth_box(lm: np.ndarray, frame: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Interior texture box: wider than the lips, tall enough for the widest jaw drop."""
+    c1, c2 = lm[L.MOUTH_CORNER_RIGHT, :2], lm[L.MOUTH_CORNER_LEFT, :2]
+    wm = float(np.linalg.norm(c2 - c1))
+    x0 = int(np.floor(min(c1[0], c2[0]) - 0.35 * wm))
+    x1 = int(np.ceil(max(c1[0], c2[0]) + 0.35 * wm))
+    y0 = int(np.floor(lm[0, 1] - 0.7 * wm))
+    y1 = int(np.ceil(lm[17, 1] + 0.9 * wm))
+    w, h = frame
+    return max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+
+
+def _lip_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    outer = np.concatenate([lm[list(L.LIP_OUTER_UPPER), :2], lm[list(L.LIP_OUTER_LOWER[::-1]), :2]])
+    lips = polygon_mask(image.shape[:2], outer)
+    lips[polygon_mask(image.shape[:2], lm[list(L.inner_lip_polygon()), :2], dilate=1) > 0] = 0
+    pix = image[lips > 0].astype(np.float64)
+    return np.median(pix, axis=0) if len(pix) > 5 else np.array([160.0, 90.0, 90.0])
+
+
+def _bite_line(image: np.ndarray, xs: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """Per column, where the upper teeth end: the darkest row inside a visibly open mouth."""
+    gap = bottom - top
+    mid = (top + bottom) / 2
+    if np.max(gap) < 5:
+        return mid
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gray = cv2.GaussianBlur(gray, (0, 0), 1.0)
+    bite = mid.copy()
+    for i, x in enumerate(xs):
+        if gap[i] < 5:
+            continue
+        rows = np.arange(int(top[i] + 0.2 * gap[i]), int(bottom[i] - 0.15 * gap[i]) + 1)
+        rows = rows[(rows >= 0) & (rows < gray.shape[0])]
+        if len(rows):
+            bite[i] = rows[np.argmin(gray[rows, int(np.clip(x, 0, gray.shape[1] - 1))])]
+    k = max(3, len(xs) // 8) | 1
+    return np.convolve(np.pad(bite, k // 2, mode="edge"), np.ones(k) / k, mode="valid")
+
+
+def _teeth_row(xs, centre_x, half_w, n_teeth, edge_y, length, gum_y, colour, upper: bool, shape):
+    """Paint a row of teeth into float RGB + alpha arrays of `shape` (h, w), box coordinates."""
+    h, w = shape
+    rgb = np.zeros((h, w, 3), np.float32)
+    alpha = np.zeros((h, w), np.float32)
+    yy = np.arange(h, dtype=np.float32)[:, None]
+    rel = (xs - centre_x) / half_w  # -1..1 across the row
+    # Tooth index: incisors wide in the middle, narrowing towards the corners (perspective).
+    warped = np.sign(rel) * np.abs(rel) ** 0.8 * n_teeth / 2
+    frac = warped - np.floor(warped)
+    seam = np.exp(-((np.minimum(frac, 1 - frac)) / 0.07) ** 2)  # dark gap between teeth
+    tip_round = 0.5 * length * (np.minimum(frac, 1 - frac) < 0.12) * (0.12 - np.minimum(frac, 1 - frac)) / 0.12
+    falloff = np.clip(1 - np.abs(rel), 0, 1)
+    tooth_len = length * (0.55 + 0.45 * falloff ** 0.5)
+    if upper:
+        end = edge_y + tooth_len - tip_round
+        inside = (yy >= gum_y[None, :]) & (yy <= end[None, :])
+        along = np.clip((yy - gum_y[None, :]) / np.maximum(end - gum_y, 1)[None, :], 0, 1)
+    else:
+        end = edge_y - tooth_len + tip_round
+        inside = (yy <= gum_y[None, :]) & (yy >= end[None, :])
+        along = np.clip((gum_y[None, :] - yy) / np.maximum(gum_y - end, 1)[None, :], 0, 1)
+    inside &= (np.abs(rel) <= 1.0)[None, :]
+    shade = (0.45 + 0.55 * falloff ** 0.7)[None, :] * (1 - 0.35 * seam)[None, :]
+    shade = shade * (1 - 0.18 * np.clip((along - 0.8) / 0.2, 0, 1))  # translucent biting edge
+    rgb[:] = colour[None, None, :] * shade[..., None]
+    alpha[inside] = 1.0
+    return rgb, alpha
+
+
+def mouth_layers(image: np.ndarray, lm: np.ndarray, grain: float, blur: float) -> tuple[Sprite, Sprite]:
+    """(upper, lower) interior sprites over the mouth box.
+
+    Lower: the cavity (lip colour, darkened), the tongue and the lower teeth, opaque everywhere so
+    no gap ever shows. Upper: the upper teeth, transparent elsewhere. Pixels of the photo inside the
+    inner lips are pasted on top, split at the bite line, so the photo reproduces exactly at rest
+    and teeth it shows move rigidly with their lip.
+    """
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = mouth_box(lm, (w, h))
+    bh, bw = y1 - y0, x1 - x0
+    origin = np.array([x0, y0], np.float32)
+    up = lm[list(L.LIP_INNER_UPPER), :2] - origin
+    lo = lm[list(L.LIP_INNER_LOWER), :2] - origin
+    xs = np.arange(bw, dtype=np.float32) + 0.5
+    top, bottom = _curve_y(up, xs), _curve_y(lo, xs)
+    cl, cr = up[0, 0], up[-1, 0]
+    left, right = min(cl, cr), max(cl, cr)
+    outside = (xs < left) | (xs > right)
+    top[outside] = np.interp(xs[outside], [left, right], [top[np.argmin(np.abs(xs - left))], top[np.argmin(np.abs(xs - right))]])
+    bottom[outside] = top[outside]
+    centre_x, half_w = (left + right) / 2, (right - left) / 2 * 1.12
+    wm = float(np.linalg.norm(lm[L.MOUTH_CORNER_LEFT, :2] - lm[L.MOUTH_CORNER_RIGHT, :2]))
+
+    lip = _lip_colour(image, lm)
+    teeth = sclera_colour(image, lm) * np.array([0.93, 0.9, 0.82])
+    yy = np.arange(bh, dtype=np.float32)[:, None]
+
+    # Cavity: lip hue, very dark, a little lighter near the lips, darkest in the throat.
+    depth = np.clip(1 - np.abs(xs - centre_x)[None, :] / (half_w * 1.3), 0, 1)
+    cavity = lip[None, None, :] * (0.22 - 0.1 * depth[..., None]) * np.ones((bh, bw, 1))
+    # Tongue: an ellipse behind the lower teeth, lip-coloured and in shadow.
+    ty = bottom.max() + 0.02 * wm
+    tongue_a = np.clip(1 - (((xs[None, :] - centre_x) / (0.42 * wm)) ** 2 + ((yy - ty - 0.1 * wm) / (0.2 * wm)) ** 2), 0, 1) ** 0.5
+    tongue = lip * np.array([0.62, 0.45, 0.47])
+    lower_rgb = cavity * (1 - tongue_a[..., None]) + tongue[None, None, :] * tongue_a[..., None]
+    l_rgb, l_a = _teeth_row(xs, centre_x, half_w * 0.9, 8, bottom - 0.01 * wm, 0.11 * wm, bottom + 0.15 * wm,
+                            teeth * 0.82, False, (bh, bw))
+    lower_rgb = lower_rgb * (1 - l_a[..., None]) + l_rgb * l_a[..., None]
+    lower = matched(lower_rgb, blur, grain * 0.8, RNG_SEED + 3)
+    lower_alpha = np.full((bh, bw), 255, np.uint8)
+
+    u_rgb, u_a = _teeth_row(xs, centre_x, half_w, 8, top, 0.17 * wm, top - 0.2 * wm, teeth, True, (bh, bw))
+    upper = matched(u_rgb * u_a[..., None] + cavity * (1 - u_a[..., None]), blur, grain * 0.8, RNG_SEED + 4)
+    upper_alpha = (cv2.GaussianBlur(u_a, (0, 0), max(blur, 0.5)) * 255).astype(np.uint8)
+
+    # Paste the photo's own mouth opening, split at the bite line.
+    inner = polygon_mask((bh, bw), np.concatenate([up, lo[::-1][1:-1]]), dilate=2)
+    bite = _bite_line(image[y0:y1, x0:x1], xs, top, bottom)
+    photo = image[y0:y1, x0:x1]
+    above = (yy < bite[None, :]) & (inner > 0)
+    below = (yy >= bite[None, :]) & (inner > 0)
+    upper[above], upper_alpha[above] = photo[above], 255
+    # Where the photo shows its own upper teeth, they end at the bite line: no synthetic tail.
+    shown = (bottom - top) >= 5
+    upper_alpha[(yy > bite[None, :] + 1) & shown[None, :]] = 0
+    lower[below] = photo[below]
+    return (Sprite(np.dstack([upper, upper_alpha]), x0, y0), Sprite(np.dstack([lower, lower_alpha]), x0, y0))

@@ -1,0 +1,3 @@
+from inference.render.renderer import Renderer
+
+__all__ = ["Renderer"]

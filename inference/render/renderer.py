@@ -1,0 +1,267 @@
+"""The layered 2.5D renderer (moderngl). One code path for export, tests and the Qt preview.
+
+Back to front: background plate -> mouth interior (lower, then upper) -> eyeballs (sclera, then
+iris) -> head mesh (depth-tested; alpha from the person mask only where vertices moved, so a
+neutral frame reproduces the photo exactly) -> closed-lid overlays that fade in as a lid shuts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import moderngl
+
+from inference.face import landmarks as L
+from inference.face.avatar import Avatar, Sprite
+from inference.motion.track import MotionFrame
+from inference.render import rig as R
+from inference.render.gl import headless_context
+
+VERTEX_SHADER = """
+#version 330
+uniform vec2 frame_size;   // pixels
+uniform float flip;        // 1: y up on screen (Qt widget), 0: rows top-first in memory (readback)
+uniform float depth_scale; // pixels of z -> clip depth
+in vec3 in_pos;            // frame pixels, z away from the camera
+in vec2 in_uv;
+in float in_move;          // 0 = at rest, 1 = moved by 2 px or more
+out vec2 v_uv;
+out float v_move;
+void main() {
+    vec2 ndc = in_pos.xy / frame_size * 2.0 - 1.0;
+    if (flip > 0.5) ndc.y = -ndc.y;
+    gl_Position = vec4(ndc, clamp(in_pos.z * depth_scale, -0.99, 0.99), 1.0);
+    v_uv = in_uv;
+    v_move = in_move;
+}
+"""
+
+FRAGMENT_SHADER = """
+#version 330
+uniform sampler2D tex;
+uniform int mode;       // 0 opaque, 1 RGBA sprite, 2 head mesh (alpha = person mask where moved)
+uniform float opacity;
+in vec2 v_uv;
+in float v_move;
+out vec4 color;
+void main() {
+    vec4 t = texture(tex, v_uv);
+    float a = t.a;
+    if (mode == 0) a = 1.0;
+    if (mode == 2) {
+        if (!gl_FrontFacing) discard;  // triangles folded over at the cheek edge under yaw
+        a = mix(1.0, t.a, clamp(v_move, 0.0, 1.0));
+    }
+    color = vec4(t.rgb, a * opacity);
+}
+"""
+
+QUAD_UV = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
+QUAD_TRIS = np.array([[0, 1, 2], [0, 2, 3]], np.int32)
+
+
+def effective(f: MotionFrame) -> MotionFrame:
+    """Clamp, and let the upper lids follow vertical gaze as real lids do."""
+    f = f.clamped()
+    pitch = f["gazePitch"]
+    down = max(0.0, -pitch) / 25.0
+    up = max(0.0, pitch) / 25.0
+    changes = {}
+    for side in ("Left", "Right"):
+        changes[f"eyeBlink{side}"] = min(1.0, f[f"eyeBlink{side}"] + 0.35 * down)
+        changes[f"eyeWide{side}"] = min(1.0, f[f"eyeWide{side}"] + 0.3 * up)
+    return f.with_values(**changes)
+
+
+def eye_gaze(f: MotionFrame, side: str) -> tuple[float, float]:
+    """(yaw, pitch) in degrees for one eye: gaze channels plus ARKit eyeLook* shapes (30 deg at 1)."""
+    outward = 1.0 if side == "Left" else -1.0  # "out" is towards the image right for the left eye
+    yaw = f["gazeYaw"] + 30.0 * outward * (f[f"eyeLookOut{side}"] - f[f"eyeLookIn{side}"])
+    pitch = f["gazePitch"] + 25.0 * (f[f"eyeLookUp{side}"] - f[f"eyeLookDown{side}"])
+    return yaw, pitch
+
+
+def sprite_corners(s: Sprite, z: float) -> np.ndarray:
+    w, h = s.size
+    return np.array([[s.x0, s.y0, z], [s.x0 + w, s.y0, z], [s.x0 + w, s.y0 + h, z], [s.x0, s.y0 + h, z]], np.float32)
+
+
+class Renderer:
+    """Draws an Avatar under a MotionFrame. Pass Qt's context to draw in a widget, else headless."""
+
+    def __init__(self, avatar: Avatar, ctx: moderngl.Context | None = None, msaa: int = 4):
+        self.avatar = avatar
+        self.rig = R.build_rig(avatar)
+        self.ctx = ctx or headless_context()
+        self._owns_ctx = ctx is None
+        self.size = avatar.size
+        self.prog = self.ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=FRAGMENT_SHADER)
+        self.prog["frame_size"].value = tuple(float(v) for v in self.size)
+        self.prog["depth_scale"].value = 1.0 / (4.0 * max(self.size))
+        self._textures: dict[str, moderngl.Texture] = {}
+        self._meshes: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
+        self._upload_textures()
+        self._build_meshes()
+        self._fbo = None
+        self.msaa = min(msaa, self.ctx.max_samples) if msaa > 1 else 0
+
+    # ------------------------------------------------------------ setup
+
+    def _texture(self, name: str, rgba: np.ndarray) -> None:
+        tex = self.ctx.texture((rgba.shape[1], rgba.shape[0]), rgba.shape[2], np.ascontiguousarray(rgba).tobytes(), alignment=1)
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        tex.repeat_x = tex.repeat_y = False
+        self._textures[name] = tex
+
+    def _upload_textures(self) -> None:
+        a = self.avatar
+        self._texture("plate", a.plate)
+        self._texture("photo", np.dstack([a.image, a.mask]))
+        self._texture("mouth_upper", a.mouth_upper.rgba)
+        self._texture("mouth_lower", a.mouth_lower.rgba)
+        for side in ("Left", "Right"):
+            self._texture(f"sclera{side}", a.sclera[side].rgba)
+            self._texture(f"iris{side}", a.iris[side].rgba)
+            self._texture(f"lid{side}", a.lid[side])
+
+    def _mesh(self, name: str, uv: np.ndarray, tris: np.ndarray) -> None:
+        """A dynamic mesh: positions and 'moved' change per frame, uv and triangles never."""
+        n = len(uv)
+        pos = self.ctx.buffer(reserve=n * 4 * 4)  # (x, y, z, move) float32 per vertex
+        uvb = self.ctx.buffer(np.ascontiguousarray(uv, np.float32).tobytes())
+        ibo = self.ctx.buffer(np.ascontiguousarray(tris, np.int32).tobytes())
+        vao = self.ctx.vertex_array(self.prog, [(pos, "3f 1f", "in_pos", "in_move"), (uvb, "2f", "in_uv")], ibo)
+        self._meshes[name] = (pos, vao)
+
+    def _build_meshes(self) -> None:
+        w, h = self.size
+        self._mesh("plate", QUAD_UV, QUAD_TRIS)
+        self._plate_pos = np.c_[QUAD_UV * np.array([w, h]), np.full(4, 0.9 * 4 * max(w, h)), np.zeros(4)].astype(np.float32)
+        for name in ("mouth_lower", "mouth_upper") + tuple(f"{k}{s}" for k in ("sclera", "iris") for s in ("Left", "Right")):
+            self._mesh(name, QUAD_UV, QUAD_TRIS)
+        self._mesh("head", self.rig.rest[:, :2] / np.array([w, h], np.float32), self.rig.triangles)
+        lid_uv = np.array([[u, v] for v in (0.0, 0.5, 1.0) for u in np.linspace(0, 1, 9)], np.float32)
+        lid_tris = [(r * 9 + i, r * 9 + i + 1, (r + 1) * 9 + i + 1) for r in range(2) for i in range(8)]
+        lid_tris += [(r * 9 + i, (r + 1) * 9 + i + 1, (r + 1) * 9 + i) for r in range(2) for i in range(8)]
+        for side in ("Left", "Right"):
+            self._mesh(f"lid{side}", lid_uv, np.array(lid_tris, np.int32))
+
+    def _target(self) -> moderngl.Framebuffer:
+        if self._fbo is None:
+            size = self.size
+            if self.msaa:
+                self._ms = self.ctx.simple_framebuffer(size, components=4, samples=self.msaa)
+            else:
+                self._ms = self.ctx.simple_framebuffer(size, components=4)
+            self._resolved = self.ctx.simple_framebuffer(size, components=4)
+            self._fbo = self._ms
+        return self._fbo
+
+    # ------------------------------------------------------------ per frame
+
+    def layer_positions(self, f: MotionFrame) -> dict[str, np.ndarray]:
+        """(n, 4) float32 per mesh: x, y, z in frame pixels and 'moved' in [0, 1]."""
+        rig, a = self.rig, self.avatar
+        f = effective(f)
+        head, moved_px = R.deform(rig, f)
+        pose = R.head_pose(rig, f)
+        offsets = R.expression_offsets(rig, f)
+        out = {"plate": self._plate_pos}
+        move = np.clip((moved_px - 0.3) / 1.7, 0, 1)
+        out["head"] = np.c_[head, move]
+
+        lip_z = float(a.landmarks[list(L.LIP_INNER_UPPER), 2].mean()) + 0.03 * rig.frame_axes.fw
+        jaw = R.jaw_rotation(rig, f["jawOpen"])
+        gap = R._lip_gap(rig, jaw)
+        close = float(np.clip(f["mouthClose"], 0, 1)) * gap
+        upper_shift = offsets[list(L.LIP_INNER_UPPER[1:-1])].mean(0) + close * rig.close_basis[L.LIP_INNER_TOP]
+        lower_shift = offsets[list(L.LIP_INNER_LOWER[1:-1])].mean(0) + close * rig.close_basis[L.LIP_INNER_BOTTOM]
+        upper = sprite_corners(a.mouth_upper, lip_z) + upper_shift
+        lower = sprite_corners(a.mouth_lower, lip_z + 1.0) + lower_shift
+        lower = rig.hinge + (lower - rig.hinge) @ jaw.T
+        out["mouth_upper"] = np.c_[pose.apply(upper), np.ones(4)]
+        out["mouth_lower"] = np.c_[pose.apply(lower), np.ones(4)]
+
+        for side in ("Left", "Right"):
+            eye_z = float(a.landmarks[list(L.EYES[side][0]), 2].mean()) + 0.02 * rig.frame_axes.fw
+            yaw, pitch = eye_gaze(f, side)
+            radius = R.EYEBALL_RADIUS * rig.eye_width[side]
+            d2 = radius * (np.sin(np.radians(yaw)) * rig.frame_axes.u - np.sin(np.radians(pitch)) * rig.frame_axes.v)
+            out[f"sclera{side}"] = np.c_[pose.apply(sprite_corners(a.sclera[side], eye_z)), np.ones(4)]
+            iris = sprite_corners(a.iris[side], eye_z - 0.5) + np.array([d2[0], d2[1], 0], np.float32)
+            out[f"iris{side}"] = np.c_[pose.apply(iris), np.ones(4)]
+            upper, _, _, _, (row0, row1) = L.EYES[side]
+            lid = np.concatenate([head[list(row1)], head[list(row0)], head[list(upper)]])
+            if side == "Left":  # uv runs outer -> inner for both eyes; Left contours already do
+                pass
+            out[f"lid{side}"] = np.c_[lid, np.ones(len(lid))]
+        return {k: v.astype(np.float32) for k, v in out.items()}
+
+    def lid_opacity(self, f: MotionFrame, side: str) -> float:
+        b = effective(f)[f"eyeBlink{side}"]
+        return float(np.clip((b - 0.35) / 0.5, 0, 1) ** 1.5)
+
+    def draw(self, f: MotionFrame, fbo: moderngl.Framebuffer, flip: bool = False) -> None:
+        """Draw one frame into `fbo` (already sized to the frame)."""
+        ctx = self.ctx
+        positions = self.layer_positions(f)
+        for name, pos in positions.items():
+            self._meshes[name][0].write(pos.tobytes())
+        fbo.use()
+        fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
+        ctx.front_face = "cw" if flip else "ccw"
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        self.prog["flip"].value = 1.0 if flip else 0.0
+        self.prog["opacity"].value = 1.0
+        layers = [("plate", "plate", 0), ("mouth_lower", "mouth_lower", 1), ("mouth_upper", "mouth_upper", 1)]
+        layers += [(f"{k}{s}", f"{k}{s}", 1) for k in ("sclera", "iris") for s in ("Left", "Right")]
+        for mesh, tex, mode in layers:
+            self._draw(mesh, tex, mode)
+        ctx.enable(moderngl.DEPTH_TEST)
+        self._draw("head", "photo", 2)
+        ctx.disable(moderngl.DEPTH_TEST)
+        for side in ("Left", "Right"):
+            opacity = self.lid_opacity(f, side)
+            if opacity > 0.0:
+                self.prog["opacity"].value = opacity
+                self._draw(f"lid{side}", f"lid{side}", 1)
+        self.prog["opacity"].value = 1.0
+
+    def _draw(self, mesh: str, texture: str, mode: int) -> None:
+        self._textures[texture].use(0)
+        self.prog["tex"].value = 0
+        self.prog["mode"].value = mode
+        self._meshes[mesh][1].render(moderngl.TRIANGLES)
+
+    def render(self, f: MotionFrame) -> np.ndarray:
+        """One frame as (H, W, 3) uint8 RGB, rows top first."""
+        target = self._target()
+        self.draw(f, target)
+        if self.msaa:
+            self.ctx.copy_framebuffer(self._resolved, self._ms)
+            src = self._resolved
+        else:
+            src = self._ms
+        w, h = self.size
+        data = src.read(components=3, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(h, w, 3)
+
+    def release(self) -> None:
+        for tex in self._textures.values():
+            tex.release()
+        for buf, vao in self._meshes.values():
+            vao.release()
+            buf.release()
+        self.prog.release()
+        if self._fbo is not None:
+            self._ms.release()
+            self._resolved.release()
+        if self._owns_ctx:
+            self.ctx.release()
+
+    def __enter__(self) -> "Renderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

@@ -1,0 +1,368 @@
+"""The 2.5D face rig: geometry built once per Avatar, deformed per MotionFrame on the CPU.
+
+Vertices are in frame pixels (x right, y down) with z away from the camera, in pixels.
+The head mesh is Face Mesh's 468 points (holes at the eyes and mouth), rings beyond the face
+oval and a ring on the frame border that never moves. One frame's deformation, in order:
+blendshapes (linear displacement fields) -> jaw rotation about a hinge -> head pose (a rigid
+transform about a pivot inside the skull, blended out towards the border).
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from inference.face import landmarks as L
+from inference.face.avatar import Avatar
+from inference.motion.track import CHANNEL_INDEX, MotionFrame
+from inference.render.shapes import all_shapes
+
+N_FACE = 468
+RING_SCALES = (1.2, 1.4, 1.7, 2.1, 2.7)  # ring radii as multiples of the face oval
+RING_HEAD_WEIGHT = (1.0, 1.0, 0.75, 0.4, 0.12)  # how fully each ring follows the head
+JAW_MAX_DEG = 24.0  # jawOpen = 1
+EYEBALL_RADIUS = 0.42  # x eye width: sets how far the iris travels per degree of gaze
+
+
+@lru_cache(maxsize=1)
+def face_triangles() -> np.ndarray:
+    """Triangles of MediaPipe's tessellation, recovered from its edge list as 3-cliques.
+
+    Two cliques are not real triangles (every edge of each is shared by three triangles);
+    dropping them leaves 852 triangles and the eye and mouth holes open.
+    """
+    import mediapipe as mp
+
+    edges = {tuple(sorted(e)) for e in mp.solutions.face_mesh.FACEMESH_TESSELATION}
+    adj = collections.defaultdict(set)
+    for a, b in edges:
+        adj[a].add(b)
+        adj[b].add(a)
+    tris = {tuple(sorted((a, b, c))) for a, b in edges for c in adj[a] & adj[b]}
+    uses = collections.Counter(e for t in tris for e in itertools.combinations(t, 2))
+    real = [t for t in tris if not all(uses[e] >= 3 for e in itertools.combinations(t, 2))]
+    return np.array(sorted(real), dtype=np.int32)
+
+
+def stitch(inner: np.ndarray, outer: np.ndarray, pos: np.ndarray, centre: np.ndarray) -> list[tuple[int, int, int]]:
+    """Triangulate the band between two closed loops of vertex ids, walking both by angle.
+
+    Both loops must be star-shaped around `centre` (rings, the frame border): then the band
+    is covered once with no gaps, whatever the two loops' point counts.
+    """
+    def ordered(loop):
+        ang = np.arctan2(pos[loop, 1] - centre[1], pos[loop, 0] - centre[0])
+        return [loop[i] for i in np.argsort(ang)], np.sort(ang)
+
+    a, aa = ordered(list(inner))
+    b, ba = ordered(list(outer))
+    aa = np.append(aa, aa[0] + 2 * np.pi)
+    ba = np.append(ba, ba[0] + 2 * np.pi)
+    tris, i, j = [], 0, 0
+    while i < len(a) or j < len(b):
+        if j >= len(b) or (i < len(a) and aa[i + 1] <= ba[j + 1]):
+            tris.append((a[i % len(a)], a[(i + 1) % len(a)], b[j % len(b)]))
+            i += 1
+        else:
+            tris.append((a[i % len(a)], b[(j + 1) % len(b)], b[j % len(b)]))
+            j += 1
+    return tris
+
+
+def idw(points: np.ndarray, anchors: np.ndarray, values: np.ndarray, power: float = 2.0) -> np.ndarray:
+    """Inverse-distance-weighted field: (N, 2) points, (K, 2) anchors with (K, D) values -> (N, D)."""
+    d2 = ((points[:, None, :] - anchors[None, :, :]) ** 2).sum(-1) + 1e-6
+    w = d2 ** (-power)
+    return (w @ values) / w.sum(1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class FaceFrame:
+    """Face-aligned axes: u along the eye line (towards the subject's left), v down; fw in px."""
+
+    u: np.ndarray
+    v: np.ndarray
+    fw: float
+
+    def vec(self, du: float, dv: float, dz: float) -> np.ndarray:
+        d = (du * self.u + dv * self.v) * self.fw
+        return np.array([d[0], d[1], dz * self.fw], np.float32)
+
+
+def face_frame(lm: np.ndarray) -> FaceFrame:
+    u = lm[263, :2] - lm[33, :2]
+    u = u / np.linalg.norm(u)
+    return FaceFrame(u.astype(np.float32), np.array([-u[1], u[0]], np.float32),
+                     float(np.linalg.norm(lm[454, :2] - lm[234, :2])))
+
+
+@dataclass(frozen=True)
+class Rig:
+    size: tuple[int, int]  # frame (width, height)
+    rest: np.ndarray  # (N, 3) head-mesh vertices at rest
+    triangles: np.ndarray  # (M, 3) int32, all counter-clockwise in image coordinates
+    head_weight: np.ndarray  # (N,) 0 = fixed to the frame, 1 = moves rigidly with the head
+    jaw_weight: np.ndarray  # (N,) 0 = upper skull, 1 = lower jaw
+    shape_names: tuple[str, ...]
+    shape_channels: np.ndarray  # (K,) channel index of each shape
+    bases: np.ndarray  # (K, N, 3) displacement of each vertex at full strength
+    close_basis: np.ndarray  # (N, 3) lips towards each other by half a unit gap each
+    pivot: np.ndarray  # (3,) head rotation centre
+    hinge: np.ndarray  # (3,) jaw rotation centre
+    frame_axes: FaceFrame
+    eye_width: dict[str, float]
+    lid_gap: dict[str, np.ndarray]  # per eye: (9, 3) lower-lid minus upper-lid margin, rest
+
+
+def _rings(lm: np.ndarray, size: tuple[int, int], pivot_z: float):
+    w, h = size
+    oval = np.array(L.FACE_OVAL)
+    centre = lm[oval, :2].mean(0)
+    pts, zs, loops, weights = [], [], [], []
+    nxt = N_FACE
+    prev = list(oval)
+    tris = []
+    for k, s in enumerate(RING_SCALES):
+        ring = centre + s * (lm[oval, :2] - centre)
+        ring[:, 0] = np.clip(ring[:, 0], 0, w)
+        ring[:, 1] = np.clip(ring[:, 1], 0, h)
+        ids = list(range(nxt, nxt + len(ring)))
+        nxt += len(ring)
+        pts.append(ring)
+        # Rings lie between the face oval and the skull centre in depth, so under yaw and pitch
+        # the silhouette stays nearly put (as a sphere's does) while the face turns inside it.
+        zs.append(lm[oval, 2] + (pivot_z - lm[oval, 2]) * min(1.0, (k + 1) / 2))
+        weights.append(np.full(len(ring), RING_HEAD_WEIGHT[k]))
+        loops.append((prev, ids))
+        prev = ids
+    # Border: where each oval ray meets the frame, plus the four corners.
+    rays = lm[oval, :2] - centre
+    t = np.min(np.stack([
+        np.where(rays[:, 0] > 0, (w - centre[0]) / np.maximum(rays[:, 0], 1e-9), np.inf),
+        np.where(rays[:, 0] < 0, -centre[0] / np.minimum(rays[:, 0], -1e-9), np.inf),
+        np.where(rays[:, 1] > 0, (h - centre[1]) / np.maximum(rays[:, 1], 1e-9), np.inf),
+        np.where(rays[:, 1] < 0, -centre[1] / np.minimum(rays[:, 1], -1e-9), np.inf),
+    ]), axis=0)
+    border = np.concatenate([centre + rays * t[:, None], np.array([[0, 0], [w, 0], [w, h], [0, h]], float)])
+    ids = list(range(nxt, nxt + len(border)))
+    pts.append(border)
+    zs.append(np.full(len(border), pivot_z))
+    weights.append(np.zeros(len(border)))
+    loops.append((prev, ids))
+    ring_xy = np.concatenate(pts)
+    pos_all = np.concatenate([lm[:N_FACE, :2], ring_xy])
+    for inner, outer in loops:
+        tris += stitch(np.array(inner), np.array(outer), pos_all, centre)
+    ring_xyz = np.c_[ring_xy, np.concatenate(zs)]
+    return ring_xyz.astype(np.float32), np.array(tris, np.int32), np.concatenate(weights)
+
+
+def _ccw(tris: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Orient every triangle counter-clockwise (positive area in image numbers); drop slivers."""
+    a, b, c = xy[tris[:, 0]], xy[tris[:, 1]], xy[tris[:, 2]]
+    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
+    out = tris.copy()
+    flip = area < 0
+    out[flip] = out[flip][:, [0, 2, 1]]
+    return out[np.abs(area) > 1e-6]
+
+
+def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
+    """1 on the lower lip, chin and lower jaw line, 0 on the upper lip and above."""
+    handles: dict[int, float] = {}
+    for i in L.LIP_INNER_LOWER[1:-1] + L.LIP_OUTER_LOWER[1:-1]:
+        handles[i] = 1.0
+    for i in L.LIP_INNER_UPPER[1:-1] + L.LIP_OUTER_UPPER[1:-1]:
+        handles[i] = 0.0
+    handles.update({61: 0.3, 291: 0.3, 78: 0.4, 308: 0.4})
+    jaw_line = {152: 1, 148: 1, 377: 1, 176: 1, 400: 1, 149: 1, 378: 1, 150: 1, 379: 1, 136: 0.95, 365: 0.95,
+                172: 0.75, 397: 0.75, 58: 0.45, 288: 0.45, 132: 0.15, 361: 0.15, 93: 0.0, 323: 0.0}
+    handles.update(jaw_line)
+    upper = [1, 4, 5, 195, 2, 98, 327, 234, 454, 127, 356, 205, 425, 50, 280, 36, 266, 203, 423, 165, 391, 92, 322]
+    handles.update({i: 0.0 for i in upper})
+    chin_soft = {18: 1.0, 200: 1.0, 199: 1.0, 175: 1.0, 83: 1.0, 313: 1.0, 201: 1.0, 421: 1.0, 208: 1.0, 428: 1.0}
+    handles.update(chin_soft)
+    ids = np.array(list(handles))
+    w = idw(rest[:N_FACE, :2], lm[ids, :2], np.array(list(handles.values()))[:, None], power=2.5)[:, 0]
+    w[ids] = np.array(list(handles.values()))
+    # Rings below the chin carry some of the jaw (soft tissue under the chin stretches).
+    ring_w = np.zeros(len(rest) - N_FACE)
+    oval = np.array(L.FACE_OVAL)
+    per_ring = len(oval)
+    for k, fall in enumerate((0.7, 0.3)):
+        ring_w[k * per_ring:(k + 1) * per_ring] = w[oval] * fall
+    return np.concatenate([w, ring_w]).astype(np.float32)
+
+
+def _shape_basis(lm: np.ndarray, rest: np.ndarray, ff: FaceFrame, radius: float, handles) -> np.ndarray:
+    """(N, 3) displacement field from handle displacements, zero beyond `radius` face widths."""
+    moving: dict[int, np.ndarray] = {}
+    for idx, d in handles:
+        for i in idx:
+            moving[i] = ff.vec(*d)
+    mids = np.array(list(moving))
+    d_near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, mids, :2], axis=2), axis=1)
+    fixed = np.nonzero(d_near > radius * ff.fw)[0]
+    fixed = np.union1d(fixed, np.array(L.FACE_OVAL))
+    fixed = np.setdiff1d(fixed, mids)
+    anchors = np.concatenate([mids, fixed])
+    values = np.concatenate([np.stack(list(moving.values())), np.zeros((len(fixed), 3), np.float32)])
+    basis = np.zeros_like(rest)
+    basis[:N_FACE] = idw(lm[:N_FACE, :2], lm[anchors, :2], values, power=2.0)
+    basis[anchors] = values
+    return basis
+
+
+def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
+    """Blink, wide and squint for each eye, relative to that eye's own opening height."""
+    out = {}
+    for side in ("Left", "Right"):
+        upper, lower, _, _, (row0, row1) = L.EYES[side]
+        upper, lower, row0, row1 = map(np.array, (upper, lower, row0, row1))
+        gap = lm[lower] - lm[upper]  # (9, 3) margin to margin
+        gap[:, 2] = 0
+        open_h = float(np.max(np.linalg.norm(gap[:, :2], axis=1)))
+        ew = float(np.linalg.norm(lm[upper[0], :2] - lm[upper[-1], :2]))
+        down = ff.vec(0, 1, 0) / ff.fw
+
+        def field(moves: dict[int, np.ndarray]) -> np.ndarray:
+            ids = np.array(list(moves))
+            near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, ids, :2], axis=2), axis=1)
+            fixed = np.setdiff1d(np.nonzero(near > 0.9 * ew)[0], ids)
+            anchors = np.concatenate([ids, fixed])
+            vals = np.concatenate([np.stack(list(moves.values())), np.zeros((len(fixed), 3), np.float32)])
+            b = np.zeros_like(rest)
+            b[:N_FACE] = idw(lm[:N_FACE, :2], lm[anchors, :2], vals, power=3.0)
+            b[anchors] = vals
+            return b
+
+        blink = {int(i): 0.9 * gap[k] for k, i in enumerate(upper)}
+        blink.update({int(i): -0.1 * gap[k] for k, i in enumerate(lower)})
+        blink.update({int(i): 0.55 * 0.9 * gap[k] for k, i in enumerate(row0)})
+        blink.update({int(i): 0.1 * gap[k] for k, i in enumerate(row1)})
+        for c in (upper[0], upper[-1]):
+            blink[int(c)] = np.zeros(3, np.float32)
+        wide_up = -0.45 * max(open_h, 0.12 * ew) * down
+        prof = np.sin(np.linspace(0, np.pi, len(upper)))[:, None]
+        wide = {int(i): (wide_up * prof[k]).astype(np.float32) for k, i in enumerate(upper)}
+        wide.update({int(i): (0.6 * wide_up * prof[k]).astype(np.float32) for k, i in enumerate(row0)})
+        wide.update({int(i): (0.06 * max(open_h, 0.12 * ew) * down * prof[k]).astype(np.float32) for k, i in enumerate(lower)})
+        squint = {int(i): -0.32 * gap[k] for k, i in enumerate(lower)}
+        squint.update({int(i): 0.12 * gap[k] for k, i in enumerate(upper)})
+        cheek = L.CHEEK_LEFT if side == "Left" else L.CHEEK_RIGHT
+        squint.update({int(i): ff.vec(0, -0.012, 0) for i in cheek[:4]})
+        out[f"eyeBlink{side}"] = field(blink)
+        out[f"eyeWide{side}"] = field(wide)
+        out[f"eyeSquint{side}"] = field(squint)
+    return out
+
+
+def _close_basis(lm, rest, ff) -> np.ndarray:
+    """Lips move towards each other by half a pixel each per pixel of lip gap (mouthClose)."""
+    half = 0.5 / ff.fw  # handle displacements are in face widths
+    handles = [(L.LIP_INNER_UPPER[1:-1] + L.LIP_OUTER_UPPER[2:-2], (0.0, half, 0.0)),
+               (L.LIP_INNER_LOWER[1:-1] + L.LIP_OUTER_LOWER[2:-2], (0.0, -half, 0.0))]
+    return _shape_basis(lm, rest, ff, 0.12, handles)
+
+
+def build_rig(avatar: Avatar) -> Rig:
+    lm = avatar.landmarks.astype(np.float32)
+    size = avatar.size
+    ff = face_frame(lm)
+    side_mid = (lm[234] + lm[454]) / 2
+    pivot = np.array([side_mid[0], side_mid[1] + 0.1 * ff.fw, side_mid[2] + 0.35 * ff.fw], np.float32)
+    ring_xyz, ring_tris, ring_w = _rings(lm, size, float(pivot[2]))
+    rest = np.concatenate([lm[:N_FACE], ring_xyz]).astype(np.float32)
+    tris = _ccw(np.concatenate([face_triangles(), ring_tris]), rest[:, :2])
+    head_w = np.concatenate([np.ones(N_FACE), ring_w]).astype(np.float32)
+
+    shapes = {name: _shape_basis(lm, rest, ff, r, h) for name, (r, h) in all_shapes().items()}
+    shapes.update(_eyelid_bases(lm, rest, ff))
+    names = tuple(sorted(shapes))
+    hinge = np.array([side_mid[0], side_mid[1] - 0.05 * ff.fw, side_mid[2] + 0.1 * ff.fw], np.float32)
+    eye_w = {s: float(np.linalg.norm(lm[L.EYES[s][0][0], :2] - lm[L.EYES[s][0][-1], :2])) for s in ("Left", "Right")}
+    lid_gap = {s: lm[list(L.EYES[s][1])] - lm[list(L.EYES[s][0])] for s in ("Left", "Right")}
+    return Rig(
+        size=size, rest=rest, triangles=tris, head_weight=head_w,
+        jaw_weight=_jaw_weights(lm, rest, len(L.FACE_OVAL)),
+        shape_names=names,
+        shape_channels=np.array([CHANNEL_INDEX[n] for n in names]),
+        bases=np.stack([shapes[n] for n in names]).astype(np.float32),
+        close_basis=_close_basis(lm, rest, ff).astype(np.float32),
+        pivot=pivot, hinge=hinge, frame_axes=ff, eye_width=eye_w, lid_gap=lid_gap,
+    )
+
+
+# ---------------------------------------------------------------- per-frame deformation
+
+
+def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """3x3 head rotation in image axes (x right, y down, z away from the camera).
+
+    yaw > 0 turns the face towards the image right, pitch > 0 lifts the chin, roll > 0 tilts the
+    top of the head towards the image right.
+    """
+    y, p, r = np.radians([yaw_deg, pitch_deg, roll_deg])
+    ry = np.array([[np.cos(y), 0, -np.sin(y)], [0, 1, 0], [np.sin(y), 0, np.cos(y)]])
+    rp = np.array([[1, 0, 0], [0, np.cos(p), np.sin(p)], [0, -np.sin(p), np.cos(p)]])
+    rr = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return (rr @ rp @ ry).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    """The rigid head transform of one frame: p -> pivot + scale * R (p - pivot) + shift."""
+
+    rot: np.ndarray
+    scale: float
+    shift: np.ndarray
+    pivot: np.ndarray
+
+    def apply(self, p: np.ndarray) -> np.ndarray:
+        return self.pivot + self.scale * (p - self.pivot) @ self.rot.T + self.shift
+
+
+def head_pose(rig: Rig, f: MotionFrame) -> HeadPose:
+    ff = rig.frame_axes
+    shift = np.array([f["headX"] * ff.fw, f["headY"] * ff.fw, 0.0], np.float32)
+    return HeadPose(rotation(f["headYaw"], f["headPitch"], f["headRoll"]), f["headDistance"], shift, rig.pivot)
+
+
+def jaw_rotation(rig: Rig, jaw_open: float) -> np.ndarray:
+    """Rotation about the face's u axis (ear to ear) opening the jaw by jawOpen * JAW_MAX_DEG."""
+    a = np.radians(JAW_MAX_DEG * float(np.clip(jaw_open, 0, 1)))
+    u = np.array([rig.frame_axes.u[0], rig.frame_axes.u[1], 0.0])
+    k = np.array([[0, -u[2], u[1]], [u[2], 0, -u[0]], [-u[1], u[0], 0]])
+    # Rodrigues; the sign makes the chin go down (+v) and back (+z).
+    return (np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)).astype(np.float32)
+
+
+def expression_offsets(rig: Rig, f: MotionFrame) -> np.ndarray:
+    """(N, 3) blendshape displacement of the head mesh (before jaw and head pose)."""
+    weights = np.clip(f.values[rig.shape_channels], 0, 1)
+    return np.tensordot(weights, rig.bases, axes=1)
+
+
+def deform(rig: Rig, f: MotionFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Deformed head-mesh vertices (N, 3) and the displacement magnitude per vertex (N,) in px."""
+    offsets = expression_offsets(rig, f)
+    p = rig.rest + offsets
+    jaw = jaw_rotation(rig, f["jawOpen"])
+    gap = _lip_gap(rig, jaw)
+    p = p + np.clip(f["mouthClose"], 0, 1) * gap * rig.close_basis
+    jawed = rig.hinge + (p - rig.hinge) @ jaw.T
+    p = p + rig.jaw_weight[:, None] * (jawed - p)
+    posed = head_pose(rig, f).apply(p)
+    p = p + rig.head_weight[:, None] * (posed - p)
+    moved = np.linalg.norm(p[:, :2] - rig.rest[:, :2], axis=1)
+    return p.astype(np.float32), moved.astype(np.float32)
+
+
+def _lip_gap(rig: Rig, jaw: np.ndarray) -> float:
+    """How far (px) the jaw rotation alone moves the lower lip's centre away from the upper lip."""
+    p = rig.rest[L.LIP_INNER_BOTTOM]
+    return float(np.linalg.norm((rig.hinge + (p - rig.hinge) @ jaw.T - p)[:2]))
