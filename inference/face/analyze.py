@@ -8,6 +8,7 @@ and builds every per-photo layer the renderer needs. Results are cached per imag
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,9 @@ import numpy as np
 from inference.errors import InputError
 from inference.face import cache, layers
 from inference.face.avatar import Avatar
-from inference.face.tracker import FaceTracker, person_mask
+from inference.face.tracker import FaceTracker, detect_faces, person_mask
 
-ANALYSIS_VERSION = 3  # bump when the layers change, so stale cache entries are ignored
+ANALYSIS_VERSION = 5  # bump when the layers change, so stale cache entries are ignored
 MIN_FACE_PX = 64  # face width (cheek to cheek) in the source photo below which detail is too poor
 MAX_SOURCE_SIDE = 4096  # larger photos are shrunk first: a 50 MP photo would only slow analysis
 DETECT_SIDE = 1024
@@ -40,7 +41,13 @@ class Framing:
 
 
 def read_photo(path: "str | os.PathLike[str]") -> tuple[np.ndarray, bytes, list[str]]:
-    """Decode a JPEG/PNG/WebP/... file to RGB uint8; returns (rgb, raw bytes, notes)."""
+    """Decode a JPEG/PNG/WebP/... file to RGB uint8, upright per its EXIF; returns (rgb, bytes, notes).
+
+    Pillow decodes (it honours EXIF orientation, and JPEG's draft mode shrinks huge photos while
+    decoding); photos over MAX_SOURCE_SIDE are reduced, with a note saying so.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     path = Path(path)
     if not path.exists():
         raise InputError(f"photo '{path}' does not exist")
@@ -50,37 +57,73 @@ def read_photo(path: "str | os.PathLike[str]") -> tuple[np.ndarray, bytes, list[
         raw = path.read_bytes()
     except OSError as e:
         raise InputError(f"photo '{path}' cannot be read: {e.strerror}") from None
-    data = np.frombuffer(raw, np.uint8)
-    flags = cv2.IMREAD_COLOR
-    bgr = cv2.imdecode(data, flags) if len(data) else None
-    if bgr is None:
-        raise InputError(f"'{path.name}' is not an image this tool can read; use a JPEG, PNG or WebP photo")
-    notes = []
-    h, w = bgr.shape[:2]
-    if max(h, w) > MAX_SOURCE_SIDE:
-        s = MAX_SOURCE_SIDE / max(h, w)
-        bgr = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-        notes.append(f"large photo ({w}x{h}, {w * h / 1e6:.0f} MP) was reduced to {bgr.shape[1]}x{bgr.shape[0]} for analysis")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), raw, notes
+    notes: list[str] = []
+    Image.MAX_IMAGE_PIXELS = 300_000_000  # beyond this a file is more likely an attack than a photo
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            w0, h0 = img.size
+            img.draft("RGB", (MAX_SOURCE_SIDE, MAX_SOURCE_SIDE))  # JPEG only: decode at reduced scale
+            img = ImageOps.exif_transpose(img).convert("RGB")
+            if max(img.size) > MAX_SOURCE_SIDE:
+                img.thumbnail((MAX_SOURCE_SIDE, MAX_SOURCE_SIDE), Image.Resampling.LANCZOS)
+            rgb = np.asarray(img, dtype=np.uint8).copy()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
+        if isinstance(e, Image.DecompressionBombError):
+            raise InputError(f"'{path.name}' is too large to open safely ({e}); use a photo under 300 megapixels") from None
+        raise InputError(f"'{path.name}' is not an image this tool can read; use a JPEG, PNG or WebP photo") from None
+    if max(w0, h0) > MAX_SOURCE_SIDE:
+        notes.append(f"large photo ({w0}x{h0}, {w0 * h0 / 1e6:.0f} MP) was reduced to {rgb.shape[1]}x{rgb.shape[0]} for analysis")
+    if min(rgb.shape[:2]) < 32:
+        raise InputError(f"'{path.name}' is only {rgb.shape[1]}x{rgb.shape[0]} pixels; use a photo at least 256 pixels on its short side")
+    return rgb, raw, notes
 
 
 def find_main_face(rgb: np.ndarray, tracker: FaceTracker, name: str) -> tuple[np.ndarray, list[str]]:
-    """Landmarks (478, 3) of the largest face in source pixels, plus notes."""
+    """Landmarks (478, 3) of the largest face in source pixels, plus notes.
+
+    The full-range detector finds every face, however small; Face Mesh then runs on a square
+    around the largest one, where it has enough pixels for its landmarks.
+    """
     h, w = rgb.shape[:2]
     s = min(1.0, DETECT_SIDE / max(h, w))
     small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
+    boxes = detect_faces(small)
+    notes = []
+    if len(boxes) > 1:
+        notes.append(f"{len(boxes)} faces found; using the largest")
+    if boxes:
+        x, y, bw, bh = (v / s for v in boxes[0])
+        if bw < MIN_FACE_PX:
+            raise InputError(
+                f"the face in '{name}' is about {bw:.0f} px wide; at least {MIN_FACE_PX} px (cheek to cheek) is needed, use a closer or larger photo"
+            )
+        side = 2.2 * max(bw, bh)
+        cx, cy = x + bw / 2, y + bh / 2
+        x0, y0 = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))
+        region = rgb[y0:int(min(cy + side / 2, h)), x0:int(min(cx + side / 2, w))]
+        longest = max(region.shape[:2])
+        scale = 768 / longest if longest > 768 else max(1.0, 384 / longest)  # Face Mesh's sweet spot
+        if scale != 1.0:
+            region = cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        faces = tracker.find(region)
+        if faces:
+            lm = faces[0].landmarks / scale
+            lm[:, 0] += x0
+            lm[:, 1] += y0
+            return _checked_size(lm, name), notes
     faces = tracker.find(small)
     if not faces:
         raise InputError(f"no face found in '{name}'; use a photo with one clearly visible, roughly frontal face")
-    notes = []
-    if len(faces) > 1:
-        notes.append(f"{len(faces)} faces found; using the largest")
-    face_px = faces[0].width_px / s
+    return _checked_size(faces[0].landmarks / s, name), notes
+
+
+def _checked_size(lm: np.ndarray, name: str) -> np.ndarray:
+    face_px = float(np.linalg.norm(lm[454, :2] - lm[234, :2]))
     if face_px < MIN_FACE_PX:
         raise InputError(
             f"the face in '{name}' is {face_px:.0f} px wide; at least {MIN_FACE_PX} px (cheek to cheek) is needed, use a closer or larger photo"
         )
-    return faces[0].landmarks / s, notes
+    return lm
 
 
 def crop_box(lm: np.ndarray, shape: tuple[int, int], framing: Framing) -> tuple[float, float, float, float]:

@@ -162,6 +162,17 @@ def sclera_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
     return np.median(bright, axis=0).astype(np.float64)
 
 
+def teeth_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """Teeth: the eye whites' light, less saturated and a touch warmer, never darker than mid-skin."""
+    white = sclera_colour(image, lm)
+    grey = white.mean()
+    teeth = (0.6 * white + 0.4 * grey) * np.array([0.97, 0.94, 0.86])
+    floor = 0.95 * _skin_level(image, lm)
+    if teeth.mean() < floor:
+        teeth *= floor / max(teeth.mean(), 1.0)
+    return np.clip(teeth, 0, 245)
+
+
 # ---------------------------------------------------------------- closed lids
 
 
@@ -234,12 +245,12 @@ def mouth_box(lm: np.ndarray, frame: tuple[int, int]) -> tuple[int, int, int, in
     return max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
 
 
-def _lip_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
-    outer = np.concatenate([lm[list(L.LIP_OUTER_UPPER), :2], lm[list(L.LIP_OUTER_LOWER[::-1]), :2]])
-    lips = polygon_mask(image.shape[:2], outer)
-    lips[polygon_mask(image.shape[:2], lm[list(L.inner_lip_polygon()), :2], dilate=1) > 0] = 0
-    pix = image[lips > 0].astype(np.float64)
-    return np.median(pix, axis=0) if len(pix) > 5 else np.array([160.0, 90.0, 90.0])
+def _skin_level(image: np.ndarray, lm: np.ndarray) -> float:
+    """Mean brightness (0-255) of the cheeks and nose, the light the mouth interior sits in."""
+    pts = lm[list(L.CHEEK_LEFT + L.CHEEK_RIGHT + (1, 4, 5)), :2].astype(int)
+    h, w = image.shape[:2]
+    pix = image[np.clip(pts[:, 1], 0, h - 1), np.clip(pts[:, 0], 0, w - 1)].astype(np.float64)
+    return float(np.clip(np.median(pix.mean(1)), 40, 255))
 
 
 def _bite_line(image: np.ndarray, xs: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -316,25 +327,28 @@ def mouth_layers(image: np.ndarray, lm: np.ndarray, grain: float, blur: float) -
     centre_x, half_w = (left + right) / 2, (right - left) / 2 * 1.12
     wm = float(np.linalg.norm(lm[L.MOUTH_CORNER_LEFT, :2] - lm[L.MOUTH_CORNER_RIGHT, :2]))
 
-    lip = _lip_colour(image, lm)
-    teeth = sclera_colour(image, lm) * np.array([0.93, 0.9, 0.82])
+    teeth = teeth_colour(image, lm)
     yy = np.arange(bh, dtype=np.float32)[:, None]
 
-    # Cavity: lip hue, very dark, a little lighter near the lips, darkest in the throat.
-    depth = np.clip(1 - np.abs(xs - centre_x)[None, :] / (half_w * 1.3), 0, 1)
-    cavity = lip[None, None, :] * (0.22 - 0.1 * depth[..., None]) * np.ones((bh, bw, 1))
-    # Tongue: an ellipse behind the lower teeth, lip-coloured and in shadow.
+    # Mouth interior is mucosa whatever the lipstick: a fixed red hue at the face's brightness,
+    # lighter towards the lips, darkest in the throat.
+    skin = _skin_level(image, lm)
+    across = np.clip(np.abs(xs - centre_x)[None, :] / (half_w * 1.2), 0, 1)
+    cavity = skin * np.array([0.36, 0.17, 0.17]) * (0.6 + 0.4 * across[..., None] ** 1.5) * np.ones((bh, bw, 1))
+    # Tongue: a broad ellipse just behind the lower teeth, lit from the front.
     ty = bottom.max() + 0.02 * wm
-    tongue_a = np.clip(1 - (((xs[None, :] - centre_x) / (0.42 * wm)) ** 2 + ((yy - ty - 0.1 * wm) / (0.2 * wm)) ** 2), 0, 1) ** 0.5
-    tongue = lip * np.array([0.62, 0.45, 0.47])
-    lower_rgb = cavity * (1 - tongue_a[..., None]) + tongue[None, None, :] * tongue_a[..., None]
-    l_rgb, l_a = _teeth_row(xs, centre_x, half_w * 0.9, 8, bottom - 0.01 * wm, 0.11 * wm, bottom + 0.15 * wm,
-                            teeth * 0.82, False, (bh, bw))
+    ellipse = ((xs[None, :] - centre_x) / (0.4 * wm)) ** 2 + ((yy - ty - 0.08 * wm) / (0.16 * wm)) ** 2
+    tongue_a = np.clip((1 - ellipse) / 0.25, 0, 1)
+    tongue_shade = np.clip(1.15 - 0.5 * ellipse, 0.6, 1.0)[..., None]
+    tongue = (skin * np.array([0.8, 0.45, 0.45]))[None, None, :] * tongue_shade
+    lower_rgb = cavity * (1 - tongue_a[..., None]) + tongue * tongue_a[..., None]
+    l_rgb, l_a = _teeth_row(xs, centre_x, half_w * 0.88, 8, bottom - 0.01 * wm, 0.08 * wm, bottom + 0.15 * wm,
+                            teeth * 0.85, False, (bh, bw))
     lower_rgb = lower_rgb * (1 - l_a[..., None]) + l_rgb * l_a[..., None]
     lower = matched(lower_rgb, blur, grain * 0.8, RNG_SEED + 3)
     lower_alpha = np.full((bh, bw), 255, np.uint8)
 
-    u_rgb, u_a = _teeth_row(xs, centre_x, half_w, 8, top, 0.17 * wm, top - 0.2 * wm, teeth, True, (bh, bw))
+    u_rgb, u_a = _teeth_row(xs, centre_x, half_w, 8, top, 0.13 * wm, top - 0.2 * wm, teeth, True, (bh, bw))
     upper = matched(u_rgb * u_a[..., None] + cavity * (1 - u_a[..., None]), blur, grain * 0.8, RNG_SEED + 4)
     upper_alpha = (cv2.GaussianBlur(u_a, (0, 0), max(blur, 0.5)) * 255).astype(np.uint8)
 

@@ -1,6 +1,6 @@
 """The layered 2.5D renderer (moderngl). One code path for export, tests and the Qt preview.
 
-Back to front: background plate -> mouth interior (lower, then upper) -> eyeballs (sclera, then
+Back to front: background plate (mixed into the head pass) -> mouth interior (lower, then upper) -> eyeballs (sclera, then
 iris) -> head mesh (depth-tested; alpha from the person mask only where vertices moved, so a
 neutral frame reproduces the photo exactly) -> closed-lid overlays that fade in as a lid shuts.
 """
@@ -25,8 +25,10 @@ in vec3 in_pos;            // frame pixels, z away from the camera
 in vec2 in_uv;
 in float in_move;          // 0 = at rest, 1 = moved by 2 px or more
 out vec2 v_uv;
+out vec2 v_screen;         // where this point lands, as a frame uv (for the background plate)
 out float v_move;
 void main() {
+    v_screen = in_pos.xy / frame_size;
     vec2 ndc = in_pos.xy / frame_size * 2.0 - 1.0;
     if (flip > 0.5) ndc.y = -ndc.y;
     gl_Position = vec4(ndc, clamp(in_pos.z * depth_scale, -0.99, 0.99), 1.0);
@@ -38,20 +40,24 @@ void main() {
 FRAGMENT_SHADER = """
 #version 330
 uniform sampler2D tex;
-uniform int mode;       // 0 opaque, 1 RGBA sprite, 2 head mesh (alpha = person mask where moved)
+uniform sampler2D plate;
+uniform int mode;       // 1 RGBA sprite, 2 head mesh (alpha = person mask where moved)
 uniform float opacity;
 in vec2 v_uv;
+in vec2 v_screen;
 in float v_move;
 out vec4 color;
 void main() {
     vec4 t = texture(tex, v_uv);
-    float a = t.a;
-    if (mode == 0) a = 1.0;
     if (mode == 2) {
         if (!gl_FrontFacing) discard;  // triangles folded over at the cheek edge under yaw
-        a = mix(1.0, t.a, clamp(v_move, 0.0, 1.0));
+        // The head mesh covers the whole frame, so the plate is mixed in here rather than
+        // drawn as a layer of its own: one full-frame pass fewer on a software rasteriser.
+        float a = mix(1.0, t.a, clamp(v_move, 0.0, 1.0));
+        color = vec4(mix(texture(plate, v_screen).rgb, t.rgb, a), 1.0);
+    } else {
+        color = vec4(t.rgb, t.a * opacity);
     }
-    color = vec4(t.rgb, a * opacity);
 }
 """
 
@@ -134,8 +140,6 @@ class Renderer:
 
     def _build_meshes(self) -> None:
         w, h = self.size
-        self._mesh("plate", QUAD_UV, QUAD_TRIS)
-        self._plate_pos = np.c_[QUAD_UV * np.array([w, h]), np.full(4, 0.9 * 4 * max(w, h)), np.zeros(4)].astype(np.float32)
         for name in ("mouth_lower", "mouth_upper") + tuple(f"{k}{s}" for k in ("sclera", "iris") for s in ("Left", "Right")):
             self._mesh(name, QUAD_UV, QUAD_TRIS)
         self._mesh("head", self.rig.rest[:, :2] / np.array([w, h], np.float32), self.rig.triangles)
@@ -165,7 +169,7 @@ class Renderer:
         head, moved_px = R.deform(rig, f)
         pose = R.head_pose(rig, f)
         offsets = R.expression_offsets(rig, f)
-        out = {"plate": self._plate_pos}
+        out = {}
         move = np.clip((moved_px - 0.3) / 1.7, 0, 1)
         out["head"] = np.c_[head, move]
 
@@ -214,13 +218,17 @@ class Renderer:
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self.prog["flip"].value = 1.0 if flip else 0.0
         self.prog["opacity"].value = 1.0
-        layers = [("plate", "plate", 0), ("mouth_lower", "mouth_lower", 1), ("mouth_upper", "mouth_upper", 1)]
+        layers = [("mouth_lower", "mouth_lower", 1), ("mouth_upper", "mouth_upper", 1)]
         layers += [(f"{k}{s}", f"{k}{s}", 1) for k in ("sclera", "iris") for s in ("Left", "Right")]
         for mesh, tex, mode in layers:
             self._draw(mesh, tex, mode)
         ctx.enable(moderngl.DEPTH_TEST)
+        ctx.disable(moderngl.BLEND)
+        self._textures["plate"].use(1)
+        self.prog["plate"].value = 1
         self._draw("head", "photo", 2)
         ctx.disable(moderngl.DEPTH_TEST)
+        ctx.enable(moderngl.BLEND)
         for side in ("Left", "Right"):
             opacity = self.lid_opacity(f, side)
             if opacity > 0.0:

@@ -14,6 +14,7 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import numpy as np
 
 from inference.face import landmarks as L
@@ -174,11 +175,14 @@ def _ccw(tris: np.ndarray, xy: np.ndarray) -> np.ndarray:
 def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
     """1 on the lower lip, chin and lower jaw line, 0 on the upper lip and above."""
     handles: dict[int, float] = {}
-    for i in L.LIP_INNER_LOWER[1:-1] + L.LIP_OUTER_LOWER[1:-1]:
-        handles[i] = 1.0
-    for i in L.LIP_INNER_UPPER[1:-1] + L.LIP_OUTER_UPPER[1:-1]:
-        handles[i] = 0.0
-    handles.update({61: 0.3, 291: 0.3, 78: 0.4, 308: 0.4})
+    # Graded towards the corners so the opening tapers into a lens instead of a slot.
+    lower_grade = (0.6, 0.8, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 0.8, 0.6)
+    upper_grade = (0.12, 0.04, 0, 0, 0, 0, 0, 0, 0, 0.04, 0.12)
+    for contour, grade in ((L.LIP_INNER_LOWER, lower_grade), (L.LIP_OUTER_LOWER, lower_grade),
+                           (L.LIP_INNER_UPPER, upper_grade), (L.LIP_OUTER_UPPER, upper_grade)):
+        for i, g in zip(contour[1:-1], grade[1:-1]):
+            handles[i] = g
+    handles.update({61: 0.3, 291: 0.3, 78: 0.33, 308: 0.33})
     jaw_line = {152: 1, 148: 1, 377: 1, 176: 1, 400: 1, 149: 1, 378: 1, 150: 1, 379: 1, 136: 0.95, 365: 0.95,
                 172: 0.75, 397: 0.75, 58: 0.45, 288: 0.45, 132: 0.15, 361: 0.15, 93: 0.0, 323: 0.0}
     handles.update(jaw_line)
@@ -189,6 +193,17 @@ def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
     ids = np.array(list(handles))
     w = idw(rest[:N_FACE, :2], lm[ids, :2], np.array(list(handles.values()))[:, None], power=2.5)[:, 0]
     w[ids] = np.array(list(handles.values()))
+    # Vertices inside a lip belong to that lip whatever their neighbours: lips that touch at
+    # rest would otherwise share weights and smear across the opening.
+    for outer, inner, grade in ((L.LIP_OUTER_UPPER, L.LIP_INNER_UPPER, upper_grade),
+                                (L.LIP_OUTER_LOWER, L.LIP_INNER_LOWER, lower_grade)):
+        poly = np.concatenate([lm[list(outer), :2], lm[list(inner[::-1]), :2]]).astype(np.float32)
+        along = lm[list(outer), :2]
+        for i in range(N_FACE):
+            if i in handles or cv2.pointPolygonTest(poly, (float(lm[i, 0]), float(lm[i, 1])), True) < -0.5:
+                continue
+            k = int(np.argmin(np.linalg.norm(along - lm[i, :2], axis=1)))
+            w[i] = grade[k]
     # Rings below the chin carry some of the jaw (soft tissue under the chin stretches).
     ring_w = np.zeros(len(rest) - N_FACE)
     oval = np.array(L.FACE_OVAL)

@@ -1,0 +1,75 @@
+"""Shared fixtures: test media from ../shared/assets, a private analysis cache, one GL renderer per portrait."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_ASSETS = REPO.parent / "shared" / "assets"
+PORTRAITS = sorted((SHARED_ASSETS / "portraits").glob("*")) if SHARED_ASSETS.exists() else []
+# Re-tracking acceptance runs on these four (all real faces Face Mesh tracks well when rendered).
+RETRACK_PORTRAITS = (
+    "pd_photo_woman_nasa_astronaut_eileen_collins.png",
+    "ccby_gridframe_man_glasses_lowres_lbax4n.png",
+    "pd_painting_girl_with_pearl_earring_vermeer.jpg",
+    "pd_painting_mona_lisa_leonardo.jpg",
+)
+
+
+def shared_asset(relative: str) -> Path:
+    path = SHARED_ASSETS / relative
+    if not path.exists():
+        pytest.skip(f"shared test media {relative} is not beside this checkout ({SHARED_ASSETS})")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Analyses cache into a per-session folder: tests never read or fill the user's cache."""
+    folder = tmp_path_factory.mktemp("analysis-cache")
+    old = os.environ.get("AVATAR_STUDIO_CACHE")
+    os.environ["AVATAR_STUDIO_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("AVATAR_STUDIO_CACHE", None)
+    else:
+        os.environ["AVATAR_STUDIO_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def tracker():
+    from inference.face.tracker import FaceTracker
+
+    with FaceTracker(max_faces=1) as t:
+        yield t
+
+
+@pytest.fixture(scope="session")
+def gl_context():
+    from inference.render.gl import headless_context
+
+    ctx = headless_context()
+    yield ctx
+    ctx.release()
+
+
+@pytest.fixture(scope="session")
+def renderers(gl_context):
+    """Renderer per (portrait name, framing), built on first use and shared by the session."""
+    from inference.face import Framing, analyze
+    from inference.render import Renderer
+
+    made: dict = {}
+
+    def get(name: str, framing: str = "portrait"):
+        key = (name, framing)
+        if key not in made:
+            made[key] = Renderer(analyze(shared_asset(f"portraits/{name}"), Framing(framing)), ctx=gl_context)
+        return made[key]
+
+    yield get
+    for r in made.values():
+        r.release()
