@@ -176,7 +176,13 @@ def teeth_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- closed lids
 
 
-def lid_texture(image: np.ndarray, lm: np.ndarray, side: str, grain: float, size=(48, 24)) -> np.ndarray:
+def _cheek_colour(image: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    pts = lm[list(L.CHEEK_LEFT + L.CHEEK_RIGHT), :2].astype(int)
+    h, w = image.shape[:2]
+    return np.median(image[np.clip(pts[:, 1], 0, h - 1), np.clip(pts[:, 0], 0, w - 1)].astype(np.float64), axis=0)
+
+
+def lid_texture(image: np.ndarray, lm: np.ndarray, side: str, grain: float, size=(48, 48)) -> np.ndarray:
     """RGBA closed-lid texture: skin sampled from the lid above the crease, a lash line at the bottom.
 
     u runs from the outer to the inner eye corner, v from the crease (0) to the lid margin (1).
@@ -187,14 +193,12 @@ def lid_texture(image: np.ndarray, lm: np.ndarray, side: str, grain: float, size
     row0, row1 = (lm[list(r), :2] for r in L.EYES[side][4])
     brow_lower = lm[list(L.BROW_LEFT_LOWER if side == "Left" else L.BROW_RIGHT_LOWER), :2]
     u = np.linspace(0, 1, tw)
-    t = np.linspace(0, 1, len(upper))
 
     def along(points: np.ndarray) -> np.ndarray:
         return np.stack([np.interp(u, np.linspace(0, 1, len(points)), points[:, k]) for k in (0, 1)], 1)
 
     margin, first, crease = along(upper), along(row0), along(row1)
-    brow = along(brow_lower[::-1] if side == "Left" else brow_lower)
-    del t
+    brow = along(brow_lower)  # brow lists run outer -> inner like the lid contours
     # Skin source rows: from just below the brow down to the first row above the margin,
     # avoiding lashes (margin) and brow hairs.
     top_src = crease + 0.35 * (brow - crease)
@@ -204,19 +208,29 @@ def lid_texture(image: np.ndarray, lm: np.ndarray, side: str, grain: float, size
     skin = cv2.remap(image, src[..., 0].astype(np.float32), src[..., 1].astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     skin = cv2.GaussianBlur(skin, (0, 0), 1.2)
+    # Where the sample strays off the face (hair, a dark background beside a turned head),
+    # fall back towards the cheek's own colour.
+    cheek = _cheek_colour(image, lm)
+    lum, ref = skin.mean(2, keepdims=True), cheek.mean()
+    stray = np.clip((np.abs(lum - ref) / ref - 0.25) / 0.25, 0, 1)
+    skin = skin * (1 - stray) + 0.95 * cheek * stray
 
     # Lash colour: the darkest tenth along the real lid margin.
     lash_band = np.concatenate([margin, 0.7 * margin + 0.3 * first])
     lash_px = cv2.remap(image, lash_band[:, 0:1].astype(np.float32), lash_band[:, 1:2].astype(np.float32), cv2.INTER_LINEAR)
     lash_px = lash_px.reshape(-1, 3).astype(np.float32)
-    lash = lash_px[lash_px.sum(1) <= np.percentile(lash_px.sum(1), 15)].mean(0)
+    lash = 0.85 * lash_px[lash_px.sum(1) <= np.percentile(lash_px.sum(1), 15)].mean(0)
 
     vv = np.linspace(0, 1, th)[:, None]
     uu = np.linspace(0, 1, tw)[None, :]
-    shade = 1.0 - 0.18 * np.clip((vv - 0.55) / 0.45, 0, 1)  # the lid darkens towards the lashes
+    # The closed lid is lit like the eyeball under it: brightest across the middle, darker
+    # towards the lashes and the corners.
+    shade = (1.04 - 0.2 * np.clip((vv - 0.45) / 0.41, 0, 1) ** 1.5) * (0.9 + 0.1 * np.sin(np.pi * uu) ** 0.7)
     skin *= shade[..., None]
-    line_w = 0.16 + 0.08 * np.sin(np.pi * uu)  # thicker in the middle of the lid
-    lash_a = np.clip((vv - (1.0 - line_w)) / 0.06, 0, 1) * (0.35 + 0.6 * np.sin(np.pi * uu) ** 0.5)
+    # Lashes fill v 0.86..1 (the renderer keeps that band thin on screen): fuller mid-lid,
+    # thinning towards the corners.
+    line_w = 0.1 + 0.05 * np.sin(np.pi * uu)
+    lash_a = np.clip((vv - (1.0 - line_w)) / 0.03, 0, 1) * (0.45 + 0.55 * np.sin(np.pi * uu) ** 0.5)
     rgb = skin * (1 - lash_a[..., None]) + lash * lash_a[..., None]
     rgb = matched(rgb, 0.5, grain * 0.6, RNG_SEED + (1 if side == "Left" else 2))
     alpha = np.clip(vv / 0.25, 0, 1) * np.ones_like(uu)

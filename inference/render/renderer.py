@@ -61,6 +61,28 @@ void main() {
 }
 """
 
+LID_ROWS_V = (0.0, 0.5, 0.86, 1.0)  # crease, fold above the lashes, top of the lash line, lid margin
+LASH_SHARE = 0.12  # of the distance from the margin up to the fold
+RESOLVE_VERTEX = """
+#version 330
+in vec2 in_corner;
+void main() { gl_Position = vec4(in_corner, 0.0, 1.0); }
+"""
+# Averages the samples of the multisampled frame. On llvmpipe this full-frame pass costs less
+# than glBlitFramebuffer's resolve (about 1 ms against 2.3 ms at 512x512).
+RESOLVE_FRAGMENT = """
+#version 330
+uniform sampler2DMS frame;
+uniform int samples;
+out vec4 color;
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec4 sum = vec4(0.0);
+    for (int i = 0; i < samples; ++i) sum += texelFetch(frame, p, i);
+    color = sum / float(samples);
+}
+"""
+
 QUAD_UV = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
 QUAD_TRIS = np.array([[0, 1, 2], [0, 2, 3]], np.int32)
 
@@ -143,22 +165,38 @@ class Renderer:
         for name in ("mouth_lower", "mouth_upper") + tuple(f"{k}{s}" for k in ("sclera", "iris") for s in ("Left", "Right")):
             self._mesh(name, QUAD_UV, QUAD_TRIS)
         self._mesh("head", self.rig.rest[:, :2] / np.array([w, h], np.float32), self.rig.triangles)
-        lid_uv = np.array([[u, v] for v in (0.0, 0.5, 1.0) for u in np.linspace(0, 1, 9)], np.float32)
-        lid_tris = [(r * 9 + i, r * 9 + i + 1, (r + 1) * 9 + i + 1) for r in range(2) for i in range(8)]
-        lid_tris += [(r * 9 + i, (r + 1) * 9 + i + 1, (r + 1) * 9 + i) for r in range(2) for i in range(8)]
+        rows = len(LID_ROWS_V)
+        lid_uv = np.array([[u, v] for v in LID_ROWS_V for u in np.linspace(0, 1, 9)], np.float32)
+        lid_tris = [(r * 9 + i, r * 9 + i + 1, (r + 1) * 9 + i + 1) for r in range(rows - 1) for i in range(8)]
+        lid_tris += [(r * 9 + i, (r + 1) * 9 + i + 1, (r + 1) * 9 + i) for r in range(rows - 1) for i in range(8)]
         for side in ("Left", "Right"):
             self._mesh(f"lid{side}", lid_uv, np.array(lid_tris, np.int32))
 
     def _target(self) -> moderngl.Framebuffer:
+        """The offscreen frame: multisampled colour texture + depth, and a plain one to read."""
         if self._fbo is None:
-            size = self.size
+            ctx, size = self.ctx, self.size
+            self._resolved = ctx.simple_framebuffer(size, components=4)
             if self.msaa:
-                self._ms = self.ctx.simple_framebuffer(size, components=4, samples=self.msaa)
+                self._ms_color = ctx.texture(size, 4, samples=self.msaa)
+                self._ms_depth = ctx.depth_renderbuffer(size, samples=self.msaa)
+                self._fbo = ctx.framebuffer(self._ms_color, self._ms_depth)
+                self._resolve_prog = ctx.program(vertex_shader=RESOLVE_VERTEX, fragment_shader=RESOLVE_FRAGMENT)
+                tri = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], np.float32).tobytes())
+                self._resolve_vao = ctx.vertex_array(self._resolve_prog, [(tri, "2f", "in_corner")])
+                self._resolve_tri = tri
             else:
-                self._ms = self.ctx.simple_framebuffer(size, components=4)
-            self._resolved = self.ctx.simple_framebuffer(size, components=4)
-            self._fbo = self._ms
+                self._fbo = self._resolved
         return self._fbo
+
+    def _resolve(self) -> None:
+        ctx = self.ctx
+        self._resolved.use()
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        self._ms_color.use(0)
+        self._resolve_prog["frame"].value = 0
+        self._resolve_prog["samples"].value = self.msaa
+        self._resolve_vao.render(moderngl.TRIANGLES)
 
     # ------------------------------------------------------------ per frame
 
@@ -194,9 +232,10 @@ class Renderer:
             iris = sprite_corners(a.iris[side], eye_z - 0.5) + np.array([d2[0], d2[1], 0], np.float32)
             out[f"iris{side}"] = np.c_[pose.apply(iris), np.ones(4)]
             upper, _, _, _, (row0, row1) = L.EYES[side]
-            lid = np.concatenate([head[list(row1)], head[list(row0)], head[list(upper)]])
-            if side == "Left":  # uv runs outer -> inner for both eyes; Left contours already do
-                pass
+            crease, fold, margin = head[list(row1)], head[list(row0)], head[list(upper)]
+            # The lash band (v 0.86..1) is kept thin: it spans a fixed share of the lid's height.
+            lash_top = margin + LASH_SHARE * (fold - margin)
+            lid = np.concatenate([crease, fold, lash_top, margin])
             out[f"lid{side}"] = np.c_[lid, np.ones(len(lid))]
         return {k: v.astype(np.float32) for k, v in out.items()}
 
@@ -244,15 +283,11 @@ class Renderer:
 
     def render(self, f: MotionFrame) -> np.ndarray:
         """One frame as (H, W, 3) uint8 RGB, rows top first."""
-        target = self._target()
-        self.draw(f, target)
+        self.draw(f, self._target())
         if self.msaa:
-            self.ctx.copy_framebuffer(self._resolved, self._ms)
-            src = self._resolved
-        else:
-            src = self._ms
+            self._resolve()
         w, h = self.size
-        data = src.read(components=3, alignment=1)
+        data = self._resolved.read(components=3, alignment=1)
         return np.frombuffer(data, np.uint8).reshape(h, w, 3)
 
     def release(self) -> None:
@@ -263,8 +298,10 @@ class Renderer:
             buf.release()
         self.prog.release()
         if self._fbo is not None:
-            self._ms.release()
             self._resolved.release()
+            if self.msaa:
+                for obj in (self._fbo, self._ms_color, self._ms_depth, self._resolve_vao, self._resolve_tri, self._resolve_prog):
+                    obj.release()
         if self._owns_ctx:
             self.ctx.release()
 

@@ -27,6 +27,9 @@ RING_SCALES = (1.2, 1.4, 1.7, 2.1, 2.7)  # ring radii as multiples of the face o
 RING_HEAD_WEIGHT = (1.0, 1.0, 0.75, 0.4, 0.12)  # how fully each ring follows the head
 JAW_MAX_DEG = 24.0  # jawOpen = 1
 EYEBALL_RADIUS = 0.42  # x eye width: sets how far the iris travels per degree of gaze
+# Face Mesh's z is flatter than a real head; rotating it as is under-turns the face by ~15 %
+# when the result is re-tracked. Depth is stretched by this much about the pivot for rotation.
+DEPTH_GAIN = 1.1
 
 
 @lru_cache(maxsize=1)
@@ -213,16 +216,17 @@ def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
     return np.concatenate([w, ring_w]).astype(np.float32)
 
 
-def _shape_basis(lm: np.ndarray, rest: np.ndarray, ff: FaceFrame, radius: float, handles) -> np.ndarray:
-    """(N, 3) displacement field from handle displacements, zero beyond `radius` face widths."""
+def _shape_basis(lm: np.ndarray, rest: np.ndarray, ff: FaceFrame, radius: float, handles, fixed=()) -> np.ndarray:
+    """(N, 3) displacement field from handle displacements, zero beyond `radius` face widths
+    and at the `fixed` landmarks."""
     moving: dict[int, np.ndarray] = {}
     for idx, d in handles:
         for i in idx:
             moving[i] = ff.vec(*d)
     mids = np.array(list(moving))
     d_near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, mids, :2], axis=2), axis=1)
-    fixed = np.nonzero(d_near > radius * ff.fw)[0]
-    fixed = np.union1d(fixed, np.array(L.FACE_OVAL))
+    far = np.nonzero(d_near > radius * ff.fw)[0]
+    fixed = np.union1d(np.union1d(far, np.array(L.FACE_OVAL)), np.array(fixed, dtype=int))
     fixed = np.setdiff1d(fixed, mids)
     anchors = np.concatenate([mids, fixed])
     values = np.concatenate([np.stack(list(moving.values())), np.zeros((len(fixed), 3), np.float32)])
@@ -255,9 +259,11 @@ def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
             b[anchors] = vals
             return b
 
-        blink = {int(i): 0.9 * gap[k] for k, i in enumerate(upper)}
-        blink.update({int(i): -0.1 * gap[k] for k, i in enumerate(lower)})
-        blink.update({int(i): 0.55 * 0.9 * gap[k] for k, i in enumerate(row0)})
+        # Upper lid travels 82 % of the opening, the lower lid rises 18 %: they meet low, as in
+        # a real blink, with the lid's fold following halfway.
+        blink = {int(i): 0.82 * gap[k] for k, i in enumerate(upper)}
+        blink.update({int(i): -0.18 * gap[k] for k, i in enumerate(lower)})
+        blink.update({int(i): 0.55 * 0.82 * gap[k] for k, i in enumerate(row0)})
         blink.update({int(i): 0.1 * gap[k] for k, i in enumerate(row1)})
         for c in (upper[0], upper[-1]):
             blink[int(c)] = np.zeros(3, np.float32)
@@ -295,7 +301,7 @@ def build_rig(avatar: Avatar) -> Rig:
     tris = _ccw(np.concatenate([face_triangles(), ring_tris]), rest[:, :2])
     head_w = np.concatenate([np.ones(N_FACE), ring_w]).astype(np.float32)
 
-    shapes = {name: _shape_basis(lm, rest, ff, r, h) for name, (r, h) in all_shapes().items()}
+    shapes = {name: _shape_basis(lm, rest, ff, r, h, fixed) for name, (r, h, fixed) in all_shapes().items()}
     shapes.update(_eyelid_bases(lm, rest, ff))
     names = tuple(sorted(shapes))
     hinge = np.array([side_mid[0], side_mid[1] - 0.05 * ff.fw, side_mid[2] + 0.1 * ff.fw], np.float32)
@@ -338,7 +344,10 @@ class HeadPose:
     pivot: np.ndarray
 
     def apply(self, p: np.ndarray) -> np.ndarray:
-        return self.pivot + self.scale * (p - self.pivot) @ self.rot.T + self.shift
+        d = (p - self.pivot) * np.array([1.0, 1.0, DEPTH_GAIN], np.float32)
+        turned = d @ self.rot.T
+        turned[:, 2] /= DEPTH_GAIN
+        return self.pivot + self.scale * turned + self.shift
 
 
 def head_pose(rig: Rig, f: MotionFrame) -> HeadPose:

@@ -10,6 +10,8 @@ Eyelid shapes are given relative to the eye's own opening (see rig.py) and are n
 
 from __future__ import annotations
 
+from inference.face import landmarks as L
+
 
 # Subject-left index -> subject-right index, for the landmarks the shapes use.
 _PAIRS = [
@@ -22,19 +24,28 @@ _PAIRS = [
     (411, 187), (427, 207), (436, 216), (426, 206), (423, 203), (391, 165), (393, 167), (322, 92),
     (410, 186), (287, 57), (273, 43), (335, 106), (424, 204), (422, 202), (432, 212), (430, 210),
 ]
+# Contours listed side by side in landmarks.py pair up index by index.
+_PAIRS += [pair for left, right in (
+    (L.EYE_LEFT_UPPER, L.EYE_RIGHT_UPPER), (L.EYE_LEFT_LOWER, L.EYE_RIGHT_LOWER),
+    (L.LID_LEFT_ROWS[0], L.LID_RIGHT_ROWS[0]), (L.LID_LEFT_ROWS[1], L.LID_RIGHT_ROWS[1]),
+    (L.BROW_LEFT_UPPER, L.BROW_RIGHT_UPPER), (L.BROW_LEFT_LOWER, L.BROW_RIGHT_LOWER),
+    (L.CHEEK_LEFT, L.CHEEK_RIGHT), (L.NOSE_WING_LEFT, L.NOSE_WING_RIGHT),
+) for pair in zip(left, right)]
 MIRROR = {a: b for a, b in _PAIRS} | {b: a for a, b in _PAIRS}
+# Landmarks on the face's midline are their own mirror image.
+MIDLINE = (0, 13, 14, 17, 1, 2, 4, 5, 6, 8, 9, 10, 151, 152, 168, 195, 197, 199, 200, 18)
 
 # (indices, (du, dv, dz)) lists, defined for the subject's Left side where sided.
 SIDED: dict[str, tuple[float, list[tuple[tuple[int, ...], tuple[float, float, float]]]]] = {
     "mouthSmile": (0.32, [
-        ((291,), (0.045, -0.060, 0.01)), ((308,), (0.040, -0.055, 0.01)),
-        ((409, 375, 415, 324), (0.026, -0.038, 0.0)), ((270, 321, 310, 318), (0.012, -0.020, 0.0)),
+        ((291,), (0.050, -0.075, 0.01)), ((308,), (0.045, -0.070, 0.01)),
+        ((409, 375, 415, 324), (0.030, -0.045, 0.0)), ((270, 321, 310, 318), (0.012, -0.020, 0.0)),
         ((410, 287, 432, 422), (0.030, -0.040, 0.0)),
         ((425, 411, 427, 436, 426), (0.018, -0.032, -0.01)), ((346, 347, 330, 280, 266), (0.004, -0.016, -0.005)),
     ]),
     "mouthFrown": (0.3, [
-        ((291,), (0.010, 0.045, 0.0)), ((308,), (0.008, 0.040, 0.0)),
-        ((409, 375, 415, 324), (0.006, 0.026, 0.0)), ((270, 321, 310, 318), (0.002, 0.012, 0.0)),
+        ((291,), (0.010, 0.060, 0.0)), ((308,), (0.008, 0.055, 0.0)),
+        ((409, 375, 415, 324), (0.006, 0.034, 0.0)), ((270, 321, 310, 318), (0.002, 0.014, 0.0)),
         ((287, 432, 422, 424), (0.006, 0.030, 0.0)),
     ]),
     "mouthStretch": (0.3, [
@@ -115,15 +126,28 @@ def mirrored(handles):
     return out
 
 
-def all_shapes() -> dict[str, tuple[float, list]]:
-    shapes = dict(UNSIDED)
+LIP_CENTRES = (0, 13, 14, 17)
+# Shapes that move one mouth corner keep the lip centres still, so the corner moves relative to them.
+CENTRE_ANCHORED = ("mouthSmile", "mouthFrown", "mouthStretch", "mouthDimple")
+
+
+def all_shapes() -> dict[str, tuple[float, list, tuple[int, ...]]]:
+    """name -> (radius, handles, fixed): `fixed` landmarks stay at zero whatever their distance.
+
+    A sided shape holds its twin's handles still, so a left brow never drags the right one.
+    """
+    shapes: dict[str, tuple[float, list, tuple[int, ...]]] = {k: (r, h, ()) for k, (r, h) in UNSIDED.items()}
     for stem, (radius, handles) in SIDED.items():
-        shapes[f"{stem}Left"] = (radius, handles)
-        shapes[f"{stem}Right"] = (radius, mirrored(handles))
+        moving = {i for idx, _ in handles for i in idx}
+        twins = tuple(sorted({MIRROR[i] for i in moving if i in MIRROR} - moving))
+        fixed = twins + (LIP_CENTRES if stem in CENTRE_ANCHORED else ())
+        shapes[f"{stem}Left"] = (radius, handles, fixed)
+        mirrored_fixed = tuple(MIRROR.get(i, i) for i in fixed)
+        shapes[f"{stem}Right"] = (radius, mirrored(handles), mirrored_fixed)
     # cheekPuff moves cheeks sideways: push left cheek +u and right -u.
-    radius, handles = shapes["cheekPuff"]
+    radius, handles, fixed = shapes["cheekPuff"]
     shapes["cheekPuff"] = (radius, handles + [((425, 280, 411, 436, 361, 288), (0.03, 0.0, 0.0)),
-                                              ((205, 50, 187, 216, 132, 58), (-0.03, 0.0, 0.0))])
+                                              ((205, 50, 187, 216, 132, 58), (-0.03, 0.0, 0.0))], fixed)
     return shapes
 
 
