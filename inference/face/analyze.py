@@ -21,7 +21,7 @@ from inference.face import cache, layers
 from inference.face.avatar import Avatar
 from inference.face.tracker import FaceTracker, detect_faces, person_mask
 
-ANALYSIS_VERSION = 12  # bump when the layers change, so stale cache entries are ignored
+ANALYSIS_VERSION = 15  # bump when the layers change, so stale cache entries are ignored
 MIN_FACE_PX = 64  # face width (cheek to cheek) in the source photo below which detail is too poor
 MAX_SOURCE_SIDE = 4096  # larger photos are shrunk first: a 50 MP photo would only slow analysis
 DETECT_SIDE = 1024
@@ -158,7 +158,7 @@ def frame_photo(rgb: np.ndarray, box, framing: Framing) -> np.ndarray:
 
 def build_avatar(framed: np.ndarray, lm: np.ndarray, upscale: float, source: str, box, notes) -> Avatar:
     fw = float(np.linalg.norm(lm[454, :2] - lm[234, :2]))
-    mask = person_mask(framed)
+    mask = layers.refine_person_mask(framed, person_mask(framed), lm)
     grain = layers.photo_grain(framed, lm)
     blur = max(0.5, 0.45 * upscale)
     sclera, iris, radius = {}, {}, {}

@@ -50,6 +50,31 @@ def polygon_mask(shape: tuple[int, int], points: np.ndarray, dilate: int = 0) ->
     return mask
 
 
+# ---------------------------------------------------------------- person mask
+
+
+def refine_person_mask(image: np.ndarray, mask: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """Selfie segmentation made dependable where it matters: the face (oval, slightly grown) is
+    always person, holes inside the silhouette are filled, and the edge follows the photo's own
+    edges (guided filter). Float (H, W) in [0, 1]."""
+    h, w = mask.shape
+    fw = float(np.linalg.norm(lm[454, :2] - lm[234, :2]))
+    face = polygon_mask((h, w), lm[list(L.FACE_OVAL), :2], dilate=max(1, int(0.04 * fw))).astype(np.float32) / 255
+    m = np.maximum(mask, cv2.GaussianBlur(face, (0, 0), 1.5))
+    solid = (m > 0.5).astype(np.uint8)
+    reach = np.zeros((h + 2, w + 2), np.uint8)
+    outside = solid.copy()
+    for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
+        if outside[y, x] == 0:
+            cv2.floodFill(outside, reach, (x, y), 2)
+    holes = (outside == 0).astype(np.float32)  # neither person nor reachable from the border
+    m = np.maximum(m, holes)
+    guide = image.astype(np.float32) / 255.0
+    refined = cv2.ximgproc.guidedFilter(guide, m.astype(np.float32), max(2, int(0.01 * max(h, w))), 1e-3)
+    refined = np.maximum(np.clip(refined, 0, 1), face)
+    return refined.astype(np.float32)
+
+
 # ---------------------------------------------------------------- background plate
 
 
@@ -348,9 +373,9 @@ def mouth_layers(image: np.ndarray, lm: np.ndarray, grain: float, blur: float) -
     # lighter towards the lips, darkest in the throat.
     skin = _skin_level(image, lm)
     across = np.clip(np.abs(xs - centre_x)[None, :] / (half_w * 1.2), 0, 1)
-    cavity = skin * np.array([0.36, 0.17, 0.17]) * (0.6 + 0.4 * across[..., None] ** 1.5) * np.ones((bh, bw, 1))
+    cavity = skin * np.array([0.42, 0.2, 0.19]) * (0.6 + 0.4 * across[..., None] ** 1.5) * np.ones((bh, bw, 1))
     # Tongue: a broad ellipse just behind the lower teeth, lit from the front.
-    ty = bottom.max() + 0.02 * wm
+    ty = bottom.max() - 0.07 * wm
     ellipse = ((xs[None, :] - centre_x) / (0.4 * wm)) ** 2 + ((yy - ty - 0.08 * wm) / (0.16 * wm)) ** 2
     tongue_a = np.clip((1 - ellipse) / 0.25, 0, 1)
     tongue_shade = np.clip(1.15 - 0.5 * ellipse, 0.6, 1.0)[..., None]

@@ -21,6 +21,7 @@ VERTEX_SHADER = """
 uniform vec2 frame_size;   // pixels
 uniform float flip;        // 1: y up on screen (Qt widget), 0: rows top-first in memory (readback)
 uniform float depth_scale; // pixels of z -> clip depth
+uniform float depth_bias;  // pushes a pass behind everything drawn at the same place
 in vec3 in_pos;            // frame pixels, z away from the camera
 in vec2 in_uv;
 in float in_move;          // 0 = at rest, 1 = moved by 2 px or more
@@ -31,7 +32,7 @@ void main() {
     v_screen = in_pos.xy / frame_size;
     vec2 ndc = in_pos.xy / frame_size * 2.0 - 1.0;
     if (flip > 0.5) ndc.y = -ndc.y;
-    gl_Position = vec4(ndc, clamp(in_pos.z * depth_scale, -0.99, 0.99), 1.0);
+    gl_Position = vec4(ndc, clamp(in_pos.z * depth_scale + depth_bias, -0.99, 0.99), 1.0);
     v_uv = in_uv;
     v_move = in_move;
 }
@@ -50,7 +51,6 @@ out vec4 color;
 void main() {
     vec4 t = texture(tex, v_uv);
     if (mode == 2) {
-        if (!gl_FrontFacing) discard;  // triangles folded over at the cheek edge under yaw
         // The head mesh covers the whole frame, so the plate is mixed in here rather than
         // drawn as a layer of its own: one full-frame pass fewer on a software rasteriser.
         float a = mix(1.0, t.a, clamp(v_move, 0.0, 1.0));
@@ -125,6 +125,7 @@ class Renderer:
         self.prog = self.ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=FRAGMENT_SHADER)
         self.prog["frame_size"].value = tuple(float(v) for v in self.size)
         self.prog["depth_scale"].value = 1.0 / (4.0 * max(self.size))
+        self.prog["depth_bias"].value = 0.0
         self._textures: dict[str, moderngl.Texture] = {}
         self._meshes: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
         self._upload_textures()
@@ -204,22 +205,18 @@ class Renderer:
         """(n, 4) float32 per mesh: x, y, z in frame pixels and 'moved' in [0, 1]."""
         rig, a = self.rig, self.avatar
         f = effective(f)
-        head, moved_px = R.deform(rig, f)
-        pose = R.head_pose(rig, f)
-        offsets = R.expression_offsets(rig, f)
-        out = {}
-        move = np.clip((moved_px - 0.3) / 1.7, 0, 1)
-        out["head"] = np.c_[head, move]
+        d = R.deform(rig, f)
+        head, pose = d.points, d.pose
+        out = {"head": np.c_[head, np.clip((d.moved - 0.3) / 1.7, 0, 1)]}
 
+        # The interior rides its lips rigidly: the upper part with the upper lip's mean move,
+        # the lower part with the lower lip's, then the jaw rotation.
         lip_z = float(a.landmarks[list(L.LIP_INNER_UPPER), 2].mean()) + 0.03 * rig.frame_axes.fw
-        jaw = R.jaw_rotation(rig, f["jawOpen"])
-        gap = R._lip_gap(rig, jaw)
-        close = float(np.clip(f["mouthClose"], 0, 1)) * gap
-        upper_shift = offsets[list(L.LIP_INNER_UPPER[1:-1])].mean(0) + close * rig.close_basis[L.LIP_INNER_TOP]
-        lower_shift = offsets[list(L.LIP_INNER_LOWER[1:-1])].mean(0) + close * rig.close_basis[L.LIP_INNER_BOTTOM]
+        upper_shift = d.offsets[list(L.LIP_INNER_UPPER[1:-1])].mean(0)
+        lower_shift = d.offsets[list(L.LIP_INNER_LOWER[1:-1])].mean(0)
         upper = sprite_corners(a.mouth_upper, lip_z) + upper_shift
         lower = sprite_corners(a.mouth_lower, lip_z + 1.0) + lower_shift
-        lower = rig.hinge + (lower - rig.hinge) @ jaw.T
+        lower = rig.hinge + (lower - rig.hinge) @ d.jaw.T
         out["mouth_upper"] = np.c_[pose.apply(upper), np.ones(4)]
         out["mouth_lower"] = np.c_[pose.apply(lower), np.ones(4)]
 
@@ -261,12 +258,19 @@ class Renderer:
         layers += [(f"{k}{s}", f"{k}{s}", 1) for k in ("sclera", "iris") for s in ("Left", "Right")]
         for mesh, tex, mode in layers:
             self._draw(mesh, tex, mode)
-        ctx.enable(moderngl.DEPTH_TEST)
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.disable(moderngl.BLEND)
         self._textures["plate"].use(1)
         self.prog["plate"].value = 1
+        ctx.cull_face = "back"
         self._draw("head", "photo", 2)
-        ctx.disable(moderngl.DEPTH_TEST)
+        # Triangles folded over (a cheek edge under yaw, a band squeezed by a turn) are drawn
+        # behind everything else: they show, squeezed, only where nothing faces the camera.
+        ctx.cull_face = "front"
+        self.prog["depth_bias"].value = 0.05
+        self._draw("head", "photo", 2)
+        self.prog["depth_bias"].value = 0.0
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.enable(moderngl.BLEND)
         for side in ("Left", "Right"):
             opacity = self.lid_opacity(f, side)

@@ -25,7 +25,7 @@ from inference.render.shapes import all_shapes
 N_FACE = 468
 RING_SCALES = (1.2, 1.4, 1.7, 2.1, 2.7)  # ring radii as multiples of the face oval
 RING_HEAD_WEIGHT = (1.0, 1.0, 0.75, 0.4, 0.12)  # how fully each ring follows the head
-JAW_MAX_DEG = 24.0  # jawOpen = 1
+JAW_MAX_DEG = 20.0  # jawOpen = 1
 EYEBALL_RADIUS = 0.42  # x eye width: sets how far the iris travels per degree of gaze
 # Face Mesh's z is flatter than a real head; rotating it as is under-turns the face by ~15 %
 # when the result is re-tracked. Depth is stretched by this much about the pivot for rotation.
@@ -114,7 +114,9 @@ class Rig:
     shape_names: tuple[str, ...]
     shape_channels: np.ndarray  # (K,) channel index of each shape
     bases: np.ndarray  # (K, N, 3) displacement of each vertex at full strength
-    close_basis: np.ndarray  # (N, 3) lips towards each other by half a unit gap each
+    close_upper: np.ndarray  # (K,) upper-lip landmarks paired with close_lower for mouthClose
+    close_lower: np.ndarray  # (K,) the lower-lip landmark under each
+    close_weights: np.ndarray  # (N, 2K) spreads per-landmark lip moves to every vertex
     pivot: np.ndarray  # (3,) head rotation centre
     hinge: np.ndarray  # (3,) jaw rotation centre
     frame_axes: FaceFrame
@@ -282,12 +284,24 @@ def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
     return out
 
 
-def _close_basis(lm, rest, ff) -> np.ndarray:
-    """Lips move towards each other by half a pixel each per pixel of lip gap (mouthClose)."""
-    half = 0.5 / ff.fw  # handle displacements are in face widths
-    handles = [(L.LIP_INNER_UPPER[1:-1] + L.LIP_OUTER_UPPER[2:-2], (0.0, half, 0.0)),
-               (L.LIP_INNER_LOWER[1:-1] + L.LIP_OUTER_LOWER[2:-2], (0.0, -half, 0.0))]
-    return _shape_basis(lm, rest, ff, 0.12, handles)
+def _close_field(lm, rest, ff) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mouthClose: each upper-lip point pairs with the lower-lip point under it. At run time both
+    move half of that lower point's jaw drop towards each other; these IDW weights (N, 2K)
+    spread those 2K moves over the lips and fade them out within 0.15 face widths."""
+    upper = np.array(L.LIP_INNER_UPPER[1:-1] + L.LIP_OUTER_UPPER[1:-1])
+    lower = np.array(L.LIP_INNER_LOWER[1:-1] + L.LIP_OUTER_LOWER[1:-1])
+    handles = np.concatenate([upper, lower])
+    near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, handles, :2], axis=2), axis=1)
+    fixed = np.setdiff1d(np.union1d(np.nonzero(near > 0.15 * ff.fw)[0], np.array(L.FACE_OVAL)), handles)
+    anchors = np.concatenate([handles, fixed])
+    d2 = ((lm[:N_FACE, None, :2] - lm[None, anchors, :2]) ** 2).sum(-1) + 1e-6
+    w = d2 ** -2.0
+    w /= w.sum(1, keepdims=True)
+    weights = np.zeros((len(rest), len(handles)), np.float32)
+    weights[:N_FACE] = w[:, :len(handles)]  # anchors carry zero moves: their columns drop out
+    weights[handles] = np.eye(len(handles))
+    weights[fixed] = 0.0
+    return upper, lower, weights
 
 
 def build_rig(avatar: Avatar) -> Rig:
@@ -304,6 +318,7 @@ def build_rig(avatar: Avatar) -> Rig:
     shapes = {name: _shape_basis(lm, rest, ff, r, h, fixed) for name, (r, h, fixed) in all_shapes().items()}
     shapes.update(_eyelid_bases(lm, rest, ff))
     names = tuple(sorted(shapes))
+    close_up, close_lo, close_w = _close_field(lm, rest, ff)
     hinge = np.array([side_mid[0], side_mid[1] - 0.05 * ff.fw, side_mid[2] + 0.1 * ff.fw], np.float32)
     eye_w = {s: float(np.linalg.norm(lm[L.EYES[s][0][0], :2] - lm[L.EYES[s][0][-1], :2])) for s in ("Left", "Right")}
     lid_gap = {s: lm[list(L.EYES[s][1])] - lm[list(L.EYES[s][0])] for s in ("Left", "Right")}
@@ -313,7 +328,7 @@ def build_rig(avatar: Avatar) -> Rig:
         shape_names=names,
         shape_channels=np.array([CHANNEL_INDEX[n] for n in names]),
         bases=np.stack([shapes[n] for n in names]).astype(np.float32),
-        close_basis=_close_basis(lm, rest, ff).astype(np.float32),
+        close_upper=close_up, close_lower=close_lo, close_weights=close_w,
         pivot=pivot, hinge=hinge, frame_axes=ff, eye_width=eye_w, lid_gap=lid_gap,
     )
 
@@ -371,22 +386,33 @@ def expression_offsets(rig: Rig, f: MotionFrame) -> np.ndarray:
     return np.tensordot(weights, rig.bases, axes=1)
 
 
-def deform(rig: Rig, f: MotionFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Deformed head-mesh vertices (N, 3) and the displacement magnitude per vertex (N,) in px."""
-    offsets = expression_offsets(rig, f)
-    p = rig.rest + offsets
+@dataclass(frozen=True)
+class Deformed:
+    points: np.ndarray  # (N, 3) head-mesh vertices in frame pixels
+    moved: np.ndarray  # (N,) distance from rest, pixels
+    offsets: np.ndarray  # (N, 3) expression (blendshapes + mouthClose) before jaw and pose
+    jaw: np.ndarray  # (3, 3) jaw rotation
+    pose: HeadPose
+
+
+def close_offsets(rig: Rig, jaw: np.ndarray, amount: float) -> np.ndarray:
+    """(N, 3) mouthClose: lips meet halfway across the gap the jaw rotation opened."""
+    if amount <= 0.0:
+        return np.zeros_like(rig.rest)
+    p = rig.rest[rig.close_lower]
+    drop = (rig.hinge + (p - rig.hinge) @ jaw.T - p) * rig.jaw_weight[rig.close_lower, None]
+    moves = np.concatenate([0.5 * drop, -0.5 * drop]) * amount  # upper lip down, lower lip up
+    return rig.close_weights @ moves
+
+
+def deform(rig: Rig, f: MotionFrame) -> Deformed:
+    """Head-mesh vertices for one frame: expression, then jaw, then head pose."""
     jaw = jaw_rotation(rig, f["jawOpen"])
-    gap = _lip_gap(rig, jaw)
-    p = p + np.clip(f["mouthClose"], 0, 1) * gap * rig.close_basis
+    offsets = expression_offsets(rig, f) + close_offsets(rig, jaw, float(np.clip(f["mouthClose"], 0, 1)))
+    p = rig.rest + offsets
     jawed = rig.hinge + (p - rig.hinge) @ jaw.T
     p = p + rig.jaw_weight[:, None] * (jawed - p)
-    posed = head_pose(rig, f).apply(p)
-    p = p + rig.head_weight[:, None] * (posed - p)
+    pose = head_pose(rig, f)
+    p = p + rig.head_weight[:, None] * (pose.apply(p) - p)
     moved = np.linalg.norm(p[:, :2] - rig.rest[:, :2], axis=1)
-    return p.astype(np.float32), moved.astype(np.float32)
-
-
-def _lip_gap(rig: Rig, jaw: np.ndarray) -> float:
-    """How far (px) the jaw rotation alone moves the lower lip's centre away from the upper lip."""
-    p = rig.rest[L.LIP_INNER_BOTTOM]
-    return float(np.linalg.norm((rig.hinge + (p - rig.hinge) @ jaw.T - p)[:2]))
+    return Deformed(p.astype(np.float32), moved.astype(np.float32), offsets, jaw, pose)
