@@ -130,42 +130,50 @@ def eye_layers(image: np.ndarray, lm: np.ndarray, side: str) -> tuple[Sprite, Sp
     origin = np.array([x0, y0], np.float32)
     opening = polygon_mask(crop.shape[:2], lm[list(L.eye_opening(side)), :2] - origin)
     r = iris_radius(lm, side)
-    centre = lm[L.EYES[side][2], :2] - origin
-    disc = np.zeros(crop.shape[:2], np.uint8)
-    cv2.circle(disc, tuple(np.round(centre * 16).astype(int)), int(round((r * 1.15 + 1.5) * 16)), 255, -1, cv2.LINE_AA, 4)
-    disc = np.where(disc > 0, 255, 0).astype(np.uint8)
+    opaque_r = r + 2.5  # the iris sprite is opaque out to here, then fades over one pixel
 
-    # Sclera: keep the visible white (opening minus iris); fill the iris and everything outside.
-    inner = cv2.erode(opening, np.ones((3, 3), np.uint8))
-    keep = (inner > 0) & (disc == 0)
-    sclera = crop.copy()
-    if keep.sum() < 6:  # eye nearly closed in the photo: borrow a skin-dimmed white
-        sclera[:] = np.array([200, 190, 185], np.uint8)
+    # Sclera: the visible white is the inpainting source (lashes at the rim excluded); the
+    # iris disc and everything past the lids is filled from it. Then the photo goes back
+    # wherever the iris sprite is not opaque, so a neutral frame reproduces the photo.
+    yy, xx = np.mgrid[0:crop.shape[0], 0:crop.shape[1]].astype(np.float32)
+    centre = lm[L.EYES[side][2], :2] - origin
+    dist = np.hypot(xx - centre[0], yy - centre[1])
+    inner = cv2.erode(opening, np.ones((3, 3), np.uint8)) > 0
+    source = inner & (dist > opaque_r)
+    if source.sum() < 6:  # eye nearly closed in the photo: a dimmed white stands in
+        sclera = np.empty_like(crop)
+        sclera[:] = sclera_colour(image, lm).astype(np.uint8)
     else:
-        sclera = cv2.inpaint(crop, np.where(keep, 0, 255).astype(np.uint8), 3, cv2.INPAINT_TELEA)
-        sclera[opening > 0] = np.where((disc[opening > 0] > 0)[:, None], sclera[opening > 0], crop[opening > 0])
+        sclera = cv2.inpaint(crop, np.where(source, 0, 255).astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    # White revealed past the lids (eyeWide, gaze) lies in the lids' shadow.
+    beyond = cv2.distanceTransform((opening == 0).astype(np.uint8), cv2.DIST_L2, 3)
+    shade = 0.8 + 0.2 * np.exp(-beyond / 2.0)
+    sclera = (sclera * shade[..., None]).astype(np.uint8)
+    rim = (cv2.dilate(opening, np.ones((3, 3), np.uint8)) > 0) & (dist > opaque_r)
+    sclera[rim] = crop[rim]
     sclera_rgba = np.dstack([sclera, np.full(crop.shape[:2], 255, np.uint8)])
 
-    # Iris: visible disc pixels from the photo, the hidden rest completed from them.
-    pad = int(np.ceil(r * 1.6)) + 2
+    # Iris: visible disc pixels from the photo, the parts hidden under the lids completed from them.
+    pad = int(np.ceil(r * 1.6)) + 4
     cx, cy = np.round(lm[L.EYES[side][2], :2]).astype(int)
     ix0, iy0 = max(cx - pad, 0), max(cy - pad, 0)
     ix1, iy1 = min(cx + pad + 1, w), min(cy + pad + 1, h)
-    icrop = image[iy0:iy1, ix0:ix1].copy()
+    photo = image[iy0:iy1, ix0:ix1]
     io = np.array([ix0, iy0], np.float32)
-    iopen = polygon_mask(icrop.shape[:2], lm[list(L.eye_opening(side)), :2] - io)
-    iopen = cv2.erode(iopen, np.ones((3, 3), np.uint8))
-    yy, xx = np.mgrid[0:icrop.shape[0], 0:icrop.shape[1]].astype(np.float32)
+    iopen = polygon_mask(photo.shape[:2], lm[list(L.eye_opening(side)), :2] - io)
+    yy, xx = np.mgrid[0:photo.shape[0], 0:photo.shape[1]].astype(np.float32)
     dist = np.hypot(xx - (lm[L.EYES[side][2], 0] - ix0), yy - (lm[L.EYES[side][2], 1] - iy0))
-    in_disc = dist <= r
-    visible = in_disc & (iopen > 0)
+    visible = (dist <= r) & (cv2.erode(iopen, np.ones((3, 3), np.uint8)) > 0)
     if visible.sum() >= 4:
-        hidden = np.where(visible, 0, 255).astype(np.uint8)
-        icrop = cv2.inpaint(icrop, hidden, max(2, int(r / 2)), cv2.INPAINT_TELEA)
+        icrop = cv2.inpaint(photo, np.where(visible, 0, 255).astype(np.uint8), max(2, int(r / 2)), cv2.INPAINT_TELEA)
     else:
+        icrop = np.empty_like(photo)
         icrop[:] = np.array([90, 70, 55], np.uint8)
-    # Opaque to r + 1.5 px so the photo's own iris edge reproduces; fades out over 1 px.
-    alpha = np.clip((r + 2.5 - dist) / 1.0, 0, 1)
+    # The white ring the sprite carries past the iris edge is the photo's own (exact at rest);
+    # lash pixels at the lid rim are left out so they never ride along with the iris.
+    ring = (iopen > 0) & (dist > r)
+    icrop[ring] = photo[ring]
+    alpha = np.clip(opaque_r + 1.0 - dist, 0, 1)
     iris = np.dstack([icrop, (alpha * 255).astype(np.uint8)])
     return Sprite(sclera_rgba, x0, y0), Sprite(iris, ix0, iy0), r
 
@@ -400,6 +408,6 @@ def mouth_layers(image: np.ndarray, lm: np.ndarray, grain: float, blur: float) -
     upper[above], upper_alpha[above] = photo[above], 255
     # Where the photo shows its own upper teeth, they end at the bite line: no synthetic tail.
     shown = (bottom - top) >= 5
-    upper_alpha[(yy > bite[None, :] + 1) & shown[None, :]] = 0
+    upper_alpha[(yy >= bite[None, :]) & shown[None, :]] = 0
     lower[below] = photo[below]
     return (Sprite(np.dstack([upper, upper_alpha]), x0, y0), Sprite(np.dstack([lower, lower_alpha]), x0, y0))

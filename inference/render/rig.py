@@ -269,7 +269,7 @@ def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
         blink.update({int(i): 0.1 * gap[k] for k, i in enumerate(row1)})
         for c in (upper[0], upper[-1]):
             blink[int(c)] = np.zeros(3, np.float32)
-        wide_up = -0.45 * max(open_h, 0.12 * ew) * down
+        wide_up = -0.35 * max(open_h, 0.12 * ew) * down
         prof = np.sin(np.linspace(0, np.pi, len(upper)))[:, None]
         wide = {int(i): (wide_up * prof[k]).astype(np.float32) for k, i in enumerate(upper)}
         wide.update({int(i): (0.6 * wide_up * prof[k]).astype(np.float32) for k, i in enumerate(row0)})
