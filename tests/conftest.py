@@ -73,3 +73,33 @@ def renderers(gl_context):
     yield get
     for r in made.values():
         r.release()
+
+
+@pytest.fixture
+def no_dangling_threads():
+    """Fails a GUI test that leaves a worker thread running."""
+    yield
+    from studio.workers import LIVE_JOBS
+
+    running = [job for job in list(LIVE_JOBS) if job.isRunning()]
+    for job in running:
+        job.wait(10_000)
+    assert not running, f"{len(running)} worker thread(s) still running after the test"
+
+
+@pytest.fixture
+def studio_window(qtbot, no_dangling_threads, tmp_path, monkeypatch):
+    """The real main window on the demo portrait and voice, settings in a private folder."""
+    from PySide6.QtCore import QSettings, QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    from studio.app import MainWindow, make_app
+
+    make_app([])
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.preview.frames_drawn > 0 and window.player.clip is not None and not window._jobs, timeout=30_000)
+    yield window
+    window.close()

@@ -240,17 +240,21 @@ class Renderer:
         b = effective(f)[f"eyeBlink{side}"]
         return float(np.clip((b - 0.35) / 0.5, 0, 1) ** 1.5)
 
-    def draw(self, f: MotionFrame, fbo: moderngl.Framebuffer, flip: bool = False) -> None:
-        """Draw one frame into `fbo` (already sized to the frame)."""
+    def draw(self, f: MotionFrame, fbo: moderngl.Framebuffer, flip: bool = False,
+             viewport: tuple[int, int, int, int] | None = None, background=(0.0, 0.0, 0.0)) -> None:
+        """Draw one frame into `fbo`: the whole of it, or `viewport` (x, y, w, h, GL pixels)."""
         ctx = self.ctx
         positions = self.layer_positions(f)
         for name, pos in positions.items():
             self._meshes[name][0].write(pos.tobytes())
         fbo.use()
-        fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
+        fbo.clear(*background, 1.0, depth=1.0)
+        if viewport is not None:
+            ctx.viewport = viewport
         ctx.front_face = "cw" if flip else "ccw"
         ctx.enable(moderngl.BLEND)
-        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        # Colour blends; destination alpha stays 1 so a compositor (Qt) never sees through the frame.
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ZERO, moderngl.ONE
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self.prog["flip"].value = 1.0 if flip else 0.0
         self.prog["opacity"].value = 1.0

@@ -1,0 +1,253 @@
+"""The studio's main window: preview, speech transport, sliders; opens on the demo portrait and voice."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QSurfaceFormat
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from inference.audio import load_audio
+from inference.face import analyze
+from inference.motion import MotionFrame
+from inference.motion.loudness import loudness_track
+from studio.controls import ControlPanel, apply_controls
+from studio.playback import AudioPlayer
+from studio.preview import PreviewWidget, gl_surface_format
+from studio.workers import Job
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+DEMO_PORTRAIT = ASSETS / "demo_portrait.png"
+DEMO_VOICE = ASSETS / "demo_voice.wav"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+TICK_MS = 16  # ~60 Hz: how often the playhead is read and a frame requested
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, portrait: Path | None = DEMO_PORTRAIT, voice: Path | None = DEMO_VOICE):
+        super().__init__()
+        self.setWindowTitle("Avatar Studio")
+        self.setAcceptDrops(True)
+        self.player = AudioPlayer()
+        self.track = None
+        self._jobs: dict[str, Job] = {}
+        self._job_seq = 0
+        self._build_ui()
+        self._build_menu()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(TICK_MS)
+        settings = QSettings()
+        if settings.value("geometry"):
+            self.restoreGeometry(settings.value("geometry"))
+        else:
+            self.resize(1100, 720)
+        if portrait is not None:
+            self.open_portrait(Path(portrait))
+        if voice is not None:
+            self.open_audio(Path(voice))
+
+    # ------------------------------------------------------------ layout
+
+    def _build_ui(self) -> None:
+        self.preview = PreviewWidget()
+        self.preview.fps_measured.connect(lambda fps: self.fps_label.setText(f"{fps:.0f} fps"))
+        self.controls = ControlPanel()
+        self.controls.changed.connect(self._refresh)
+
+        self.play_button = QPushButton("Play")
+        self.play_button.setObjectName("play")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.speech_label = QLabel("No speech loaded")
+        self.speech_label.setWordWrap(True)
+        self.time_label = QLabel("0:00.0")
+        transport = QHBoxLayout()
+        for w in (self.play_button, self.stop_button, self.time_label):
+            transport.addWidget(w)
+        speech = QGroupBox("Speech")
+        sv = QVBoxLayout(speech)
+        sv.addWidget(self.speech_label)
+        sv.addLayout(transport)
+        sliders = QGroupBox("Gaze, head and expression")
+        QVBoxLayout(sliders).addWidget(self.controls)
+
+        side = QVBoxLayout()
+        side.addWidget(speech)
+        side.addWidget(sliders)
+        side.addStretch(1)
+        panel = QWidget()
+        panel.setLayout(side)
+        panel.setFixedWidth(380)
+        body = QHBoxLayout()
+        body.addWidget(self.preview, 1)
+        body.addWidget(panel)
+        central = QWidget()
+        central.setLayout(body)
+        self.setCentralWidget(central)
+
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate
+        self.busy.setMaximumWidth(140)
+        self.busy.hide()
+        self.fps_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.fps_label)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        for text, shortcut, slot in (("Open &Portrait…", QKeySequence.StandardKey.Open, self._ask_portrait),
+                                     ("Open &Audio…", "Ctrl+Shift+O", self._ask_audio),
+                                     ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
+            action = QAction(text, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+
+    # ------------------------------------------------------------ loading
+
+    def _ask_portrait(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open portrait", "", "Images (*.jpg *.jpeg *.png *.webp)")
+        if path:
+            self.open_portrait(Path(path))
+
+    def _ask_audio(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open speech", "", "Audio or video (*.wav *.flac *.mp3 *.m4a *.aac *.ogg *.opus *.mp4 *.mov *.mkv)")
+        if path:
+            self.open_audio(Path(path))
+
+    def open_portrait(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Analysing {path.name}…")
+        self._start("portrait", lambda: analyze(path), self._portrait_ready)
+
+    def open_audio(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Loading {path.name}…")
+
+        def load():
+            clip = load_audio(path, sample_rate=48000)
+            return path, clip, loudness_track(clip)
+
+        self._start("audio", load, self._audio_ready)
+
+    def _start(self, kind: str, fn, on_result) -> None:
+        self._job_seq += 1
+        job = Job(self._job_seq, fn, self)
+        job.succeeded.connect(lambda jid, result: self._finished(kind, jid, result, on_result))
+        job.failed.connect(lambda jid, message: self._failed(kind, jid, message))
+        old = self._jobs.get(kind)
+        self._jobs[kind] = job
+        if old is not None:
+            old.wait()  # superseded: its result will be ignored by id
+        self.busy.show()
+        job.start()
+
+    def _current(self, kind: str, job_id: int) -> bool:
+        job = self._jobs.get(kind)
+        return job is not None and job.job_id == job_id
+
+    def _finished(self, kind: str, job_id: int, result, on_result) -> None:
+        if not self._current(kind, job_id):
+            return
+        self._jobs.pop(kind).wait()
+        self.busy.setVisible(bool(self._jobs))
+        on_result(result)
+
+    def _failed(self, kind: str, job_id: int, message: str) -> None:
+        if not self._current(kind, job_id):
+            return
+        self._jobs.pop(kind).wait()
+        self.busy.setVisible(bool(self._jobs))
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Avatar Studio", message)
+
+    def _portrait_ready(self, avatar) -> None:
+        self.preview.set_avatar(avatar)
+        notes = "; ".join(avatar.notes)
+        self.statusBar().showMessage(f"Portrait: {Path(avatar.source).name}" + (f" ({notes})" if notes else ""), 8000)
+        self._refresh()
+
+    def _audio_ready(self, result) -> None:
+        path, clip, track = result
+        self.player.load(clip)
+        self.track = track
+        self.speech_label.setText(f"{path.name} — {clip.duration:.1f} s")
+        self.statusBar().showMessage(f"Speech: {path.name}", 5000)
+        self._refresh()
+
+    # ------------------------------------------------------------ transport
+
+    def toggle_play(self) -> None:
+        if self.player.clip is None:
+            return
+        if self.player.playing:
+            self.player.pause()
+        else:
+            self.player.play()
+            if self.player.device_error:
+                self.statusBar().showMessage(f"No audio output ({self.player.device_error}); playing silently", 8000)
+        self.play_button.setText("Pause" if self.player.playing else "Play")
+
+    def stop(self) -> None:
+        self.player.stop()
+        self.play_button.setText("Play")
+        self._refresh()
+
+    def _tick(self) -> None:
+        if self.player.playing:
+            if self.player.finished:
+                self.player.pause()
+                self.play_button.setText("Play")
+            self._refresh()
+
+    def current_frame(self) -> MotionFrame:
+        t = self.player.position()
+        base = self.track.at_time(t) if self.track is not None and (self.player.playing or t > 0) else MotionFrame.neutral()
+        return apply_controls(base, self.controls.values())
+
+    def _refresh(self) -> None:
+        t = self.player.position()
+        self.time_label.setText(f"{int(t // 60)}:{t % 60:04.1f}")
+        self.preview.set_frame(self.current_frame())
+
+    # ------------------------------------------------------------ drag and drop, closing
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                self.open_portrait(path)
+            else:
+                self.open_audio(path)
+        event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:
+        self._timer.stop()
+        self.player.stop()
+        for job in list(self._jobs.values()):
+            job.wait()
+        self._jobs.clear()
+        QSettings().setValue("geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+
+def make_app(argv: list[str]) -> QApplication:
+    QSurfaceFormat.setDefaultFormat(gl_surface_format())
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setOrganizationName("AvatarStudio")
+    app.setApplicationName("Avatar Studio")
+    return app
+
+
+def run_studio(argv: list[str]) -> int:
+    app = make_app(argv)
+    window = MainWindow()
+    window.show()
+    return app.exec()

@@ -1,0 +1,109 @@
+"""The live preview: a QOpenGLWidget that draws with the same Renderer as export.
+
+`set_frame` stores the latest motion frame and asks for a repaint; `paintGL` draws it. Frames
+that arrive faster than the screen refreshes simply replace each other: nothing queues.
+GL resources are created with the widget's context current and freed before it goes away.
+"""
+
+from __future__ import annotations
+
+import time
+
+import moderngl
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QSurfaceFormat
+from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+from inference.face.avatar import Avatar
+from inference.motion import MotionFrame
+from inference.render import Renderer
+
+BACKGROUND = (0.11, 0.11, 0.12)
+
+
+def gl_surface_format(samples: int = 4) -> QSurfaceFormat:
+    """OpenGL 3.3 core with depth and multisampling, what the renderer's shaders need."""
+    fmt = QSurfaceFormat()
+    fmt.setVersion(3, 3)
+    fmt.setProfile(QSurfaceFormat.OpenGLContextProfile.CoreProfile)
+    fmt.setDepthBufferSize(24)
+    fmt.setSamples(samples)
+    return fmt
+
+
+class PreviewWidget(QOpenGLWidget):
+    frame_drawn = Signal()
+    fps_measured = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFormat(gl_surface_format())
+        self.setMinimumSize(320, 320)
+        self._ctx: moderngl.Context | None = None
+        self._renderer: Renderer | None = None
+        self._pending: Avatar | None = None
+        self._frame = MotionFrame.neutral()
+        self._stamps: list[float] = []
+        self.frames_drawn = 0
+
+    # ------------------------------------------------------------ public
+
+    def set_avatar(self, avatar: Avatar) -> None:
+        self._pending = avatar
+        self.update()
+
+    def set_frame(self, frame: MotionFrame) -> None:
+        self._frame = frame
+        self.update()
+
+    @property
+    def has_avatar(self) -> bool:
+        return self._renderer is not None or self._pending is not None
+
+    # ------------------------------------------------------------ GL
+
+    def initializeGL(self) -> None:
+        self._ctx = moderngl.create_context()  # wraps the context Qt made current
+        self.context().aboutToBeDestroyed.connect(self._release_gl)
+
+    def paintGL(self) -> None:
+        ctx = self._ctx
+        fbo = ctx.detect_framebuffer(self.defaultFramebufferObject())
+        if self._pending is not None:
+            self._swap_renderer(self._pending)
+            self._pending = None
+        if self._renderer is None:
+            fbo.use()
+            fbo.clear(*BACKGROUND, 1.0)
+            return
+        self._renderer.draw(self._frame, fbo, flip=True, viewport=self._viewport(), background=BACKGROUND)
+        self.frames_drawn += 1
+        self._count_fps()
+        self.frame_drawn.emit()
+
+    def _swap_renderer(self, avatar: Avatar) -> None:
+        if self._renderer is not None:
+            self._renderer.release()
+        self._renderer = Renderer(avatar, ctx=self._ctx, msaa=0)  # the widget's own FBO is multisampled
+
+    def _viewport(self) -> tuple[int, int, int, int]:
+        """The frame fitted inside the widget, centred, in device pixels."""
+        dpr = self.devicePixelRatioF()
+        w, h = int(self.width() * dpr), int(self.height() * dpr)
+        fw, fh = self._renderer.size
+        s = min(w / fw, h / fh)
+        vw, vh = int(fw * s), int(fh * s)
+        return (w - vw) // 2, (h - vh) // 2, vw, vh
+
+    def _count_fps(self) -> None:
+        now = time.perf_counter()
+        self._stamps = [t for t in self._stamps if now - t < 1.0] + [now]
+        if len(self._stamps) > 1:
+            self.fps_measured.emit((len(self._stamps) - 1) / (self._stamps[-1] - self._stamps[0]))
+
+    def _release_gl(self) -> None:
+        self.makeCurrent()
+        if self._renderer is not None:
+            self._renderer.release()
+            self._renderer = None
+        self.doneCurrent()
