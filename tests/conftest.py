@@ -47,8 +47,10 @@ def tracker():
         yield t
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def gl_context():
+    """A headless EGL context for one test module. Released at the module's end: a headless
+    context left current on the main thread stops Qt's own GL context from becoming current."""
     from inference.render.gl import headless_context
 
     ctx = headless_context()
@@ -56,7 +58,7 @@ def gl_context():
     ctx.release()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def renderers(gl_context):
     """Renderer per (portrait name, framing), built on first use and shared by the session."""
     from inference.face import Framing, analyze

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import moderngl
 
 from inference.errors import InputError
 
 
 def headless_context() -> moderngl.Context:
-    """A standalone GL 3.3 context: EGL first (no display needed), then the platform default."""
+    """A standalone GL 3.3 context for offscreen rendering.
+
+    With an X display the platform default (GLX) comes first: Mesa will not let one thread mix
+    an EGL context with the GLX contexts Qt's widgets use. Without a display, EGL.
+    """
     errors = []
-    for kwargs in ({"backend": "egl"}, {}):
+    order = ({}, {"backend": "egl"}) if os.environ.get("DISPLAY") else ({"backend": "egl"}, {})
+    for kwargs in order:
         try:
             return moderngl.create_standalone_context(require=330, **kwargs)
         except Exception as e:  # glcontext raises plain Exceptions with the loader's message
