@@ -59,7 +59,7 @@ POSES: list[tuple[str, dict[str, float]]] = [
     ("gazePitch +12", {"gazePitch": 12.0}),
     ("gazePitch -12", {"gazePitch": -12.0}),
 ]
-TILE = 220
+TILE = 176
 COLUMNS = 6
 
 
@@ -77,7 +77,7 @@ def tile(img: np.ndarray, box, label: str) -> np.ndarray:
     t = cv2.resize(img[y0:y1, x0:x1], (TILE, TILE), interpolation=cv2.INTER_AREA)
     t = np.ascontiguousarray(t)
     cv2.rectangle(t, (0, TILE - 20), (TILE, TILE), (20, 20, 20), -1)
-    cv2.putText(t, label, (5, TILE - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (235, 235, 235), 1, cv2.LINE_AA)
+    cv2.putText(t, label, (5, TILE - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.36, (235, 235, 235), 1, cv2.LINE_AA)
     return t
 
 
@@ -102,7 +102,7 @@ def main() -> None:
     ap.add_argument("--portraits", nargs="*", default=[str(p) for p in DEFAULT_PORTRAITS])
     args = ap.parse_args()
     out = sheet(args.portraits)
-    cv2.imwrite(args.out, cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(args.out, cv2.cvtColor(out, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"wrote {args.out} ({out.shape[1]}x{out.shape[0]})")
 
 

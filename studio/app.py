@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -246,7 +247,17 @@ def make_app(argv: list[str]) -> QApplication:
     return app
 
 
+def has_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_studio(argv: list[str]) -> int:
+    if not has_display():
+        print("avatar-studio: error: no display found; the studio needs a desktop session "
+              "(headless, use the command line: avatar-studio render --help)", file=sys.stderr)
+        return 2
     app = make_app(argv)
     window = MainWindow()
     window.show()

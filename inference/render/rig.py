@@ -168,13 +168,18 @@ def _rings(lm: np.ndarray, size: tuple[int, int], pivot_z: float):
 
 
 def _ccw(tris: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Orient every triangle counter-clockwise (positive area in image numbers); drop slivers."""
+    """Orient every triangle counter-clockwise (positive area in image numbers).
+
+    Triangles of zero area at rest (ring points clamped onto the frame border) are kept: they
+    open up when the head moves and must then cover the gap. Only repeated vertices go.
+    """
     a, b, c = xy[tris[:, 0]], xy[tris[:, 1]], xy[tris[:, 2]]
     area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
     out = tris.copy()
     flip = area < 0
     out[flip] = out[flip][:, [0, 2, 1]]
-    return out[np.abs(area) > 1e-6]
+    distinct = (out[:, 0] != out[:, 1]) & (out[:, 1] != out[:, 2]) & (out[:, 0] != out[:, 2])
+    return out[distinct]
 
 
 def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
