@@ -86,3 +86,11 @@ def test_render_output_folder_must_exist(tmp_path, private_cache):
     track = write_track(tmp_path / "t.json")
     result = cli("render", shared_asset(PORTRAIT), "--motion", track, "-o", tmp_path / "nope" / "x.mp4", env_cache=private_cache)
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_studio_without_a_display_says_so(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "studio"], capture_output=True, text=True, cwd=REPO, env=env, timeout=60)
+    assert result.returncode == 2 and "no display found" in result.stderr and "Traceback" not in result.stderr

@@ -21,7 +21,7 @@ from inference.face import cache, layers
 from inference.face.avatar import Avatar
 from inference.face.tracker import FaceTracker, detect_faces, person_mask
 
-ANALYSIS_VERSION = 18  # bump when the layers change, so stale cache entries are ignored
+ANALYSIS_VERSION = 19  # bump when the layers change, so stale cache entries are ignored
 MIN_FACE_PX = 64  # face width (cheek to cheek) in the source photo below which detail is too poor
 MAX_SOURCE_SIDE = 4096  # larger photos are shrunk first: a 50 MP photo would only slow analysis
 DETECT_SIDE = 1024

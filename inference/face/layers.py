@@ -130,7 +130,7 @@ def eye_layers(image: np.ndarray, lm: np.ndarray, side: str) -> tuple[Sprite, Sp
     origin = np.array([x0, y0], np.float32)
     opening = polygon_mask(crop.shape[:2], lm[list(L.eye_opening(side)), :2] - origin)
     r = iris_radius(lm, side)
-    opaque_r = r + 2.5  # the iris sprite is opaque out to here, then fades over one pixel
+    opaque_r = r + 1.2  # the iris sprite is opaque out to here, then fades over one pixel
 
     # Sclera: the visible white is the inpainting source (lashes at the rim excluded); the
     # iris disc and everything past the lids is filled from it. Then the photo goes back
