@@ -223,24 +223,26 @@ def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
     return np.concatenate([w, ring_w]).astype(np.float32)
 
 
+def _anchored_field(lm: np.ndarray, n: int, moves: dict[int, np.ndarray], reach_px: float,
+                    fixed=(), power: float = 2.0) -> np.ndarray:
+    """(n, 3) displacement field: the `moves` landmarks move as given; landmarks farther than
+    `reach_px` from all of them, and the `fixed` ones, stay put; the rest follow by IDW."""
+    ids = np.array(list(moves))
+    near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, ids, :2], axis=2), axis=1)
+    still = np.setdiff1d(np.union1d(np.nonzero(near > reach_px)[0], np.array(fixed, dtype=int)), ids)
+    anchors = np.concatenate([ids, still])
+    values = np.concatenate([np.stack(list(moves.values())), np.zeros((len(still), 3), np.float32)])
+    field = np.zeros((n, 3), np.float32)
+    field[:N_FACE] = idw(lm[:N_FACE, :2], lm[anchors, :2], values, power=power)
+    field[anchors] = values
+    return field
+
+
 def _shape_basis(lm: np.ndarray, rest: np.ndarray, ff: FaceFrame, radius: float, handles, fixed=()) -> np.ndarray:
-    """(N, 3) displacement field from handle displacements, zero beyond `radius` face widths
-    and at the `fixed` landmarks."""
-    moving: dict[int, np.ndarray] = {}
-    for idx, d in handles:
-        for i in idx:
-            moving[i] = ff.vec(*d)
-    mids = np.array(list(moving))
-    d_near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, mids, :2], axis=2), axis=1)
-    far = np.nonzero(d_near > radius * ff.fw)[0]
-    fixed = np.union1d(np.union1d(far, np.array(L.FACE_OVAL)), np.array(fixed, dtype=int))
-    fixed = np.setdiff1d(fixed, mids)
-    anchors = np.concatenate([mids, fixed])
-    values = np.concatenate([np.stack(list(moving.values())), np.zeros((len(fixed), 3), np.float32)])
-    basis = np.zeros_like(rest)
-    basis[:N_FACE] = idw(lm[:N_FACE, :2], lm[anchors, :2], values, power=2.0)
-    basis[anchors] = values
-    return basis
+    """(N, 3) displacement field from handle displacements (face-width units), zero beyond
+    `radius` face widths, on the face oval and at the `fixed` landmarks."""
+    moves = {i: ff.vec(*d) for idx, d in handles for i in idx}
+    return _anchored_field(lm, len(rest), moves, radius * ff.fw, tuple(L.FACE_OVAL) + tuple(fixed))
 
 
 def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
@@ -256,15 +258,7 @@ def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
         down = ff.vec(0, 1, 0) / ff.fw
 
         def field(moves: dict[int, np.ndarray]) -> np.ndarray:
-            ids = np.array(list(moves))
-            near = np.min(np.linalg.norm(lm[:N_FACE, None, :2] - lm[None, ids, :2], axis=2), axis=1)
-            fixed = np.setdiff1d(np.nonzero(near > 0.9 * ew)[0], ids)
-            anchors = np.concatenate([ids, fixed])
-            vals = np.concatenate([np.stack(list(moves.values())), np.zeros((len(fixed), 3), np.float32)])
-            b = np.zeros_like(rest)
-            b[:N_FACE] = idw(lm[:N_FACE, :2], lm[anchors, :2], vals, power=3.0)
-            b[anchors] = vals
-            return b
+            return _anchored_field(lm, len(rest), moves, 0.9 * ew, power=3.0)
 
         # Upper lid travels 82 % of the opening, the lower lid rises 18 %: they meet low, as in
         # a real blink, with the lid's fold following halfway.
