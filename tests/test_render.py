@@ -181,3 +181,13 @@ def test_blink_draws_a_lid_not_the_eye(renderers):
         cheek = closed[c[1] + 4 * rad:c[1] + 6 * rad, c[0] - rad:c[0] + rad].reshape(-1, 3).mean(0)
         # Where the dark iris was, the closed lid shows skin: within 35 % of the cheek's brightness.
         assert abs(iris_spot.mean() - cheek.mean()) < 0.35 * cheek.mean()
+
+
+def test_pipelined_frames_equal_single_renders(renderers):
+    r = renderers(RETRACK_PORTRAITS[0])
+    frames = [NEUTRAL.with_values(jawOpen=j, headYaw=y) for j, y in ((0.0, 0.0), (0.6, 5.0), (1.0, -8.0), (0.2, 12.0))]
+    singles = [r.render(f).copy() for f in frames]
+    piped = [img.copy() for img in r.render_frames(frames)]
+    assert len(piped) == len(frames)
+    for a, b in zip(singles, piped):
+        assert np.array_equal(a, b)

@@ -45,12 +45,13 @@ def render_video(
     width, height = avatar.size
     try:
         with VideoWriter(out_path, width, height, track.fps, audio=audio, metadata={"comment": SYNTHETIC_NOTE}) as writer:
-            for i in range(total):
+            frames = (track.frame(i) for i in range(total))
+            for done, image in enumerate(renderer.render_frames(frames), start=1):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()  # leaving the with block through it deletes the partial file
-                writer.write(renderer.render(track.frame(i)))
+                writer.write(image)
                 if progress is not None:
-                    progress(i + 1, total)
+                    progress(done, total)
     finally:
         if own:
             renderer.release()

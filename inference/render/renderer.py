@@ -7,6 +7,8 @@ neutral frame reproduces the photo exactly) -> closed-lid overlays that fade in 
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator
+
 import numpy as np
 import moderngl
 
@@ -173,12 +175,13 @@ class Renderer:
         for side in ("Left", "Right"):
             self._mesh(f"lid{side}", lid_uv, np.array(lid_tris, np.int32))
 
-    def _target(self) -> moderngl.Framebuffer:
-        """Offscreen targets: the frame (single-sampled, read back) and, with MSAA, a
-        multisampled twin used only inside the box around the eyes and mouth."""
+    def _target(self) -> list[moderngl.Framebuffer]:
+        """Offscreen targets: two frames (single-sampled, read back; two so one can be drawn
+        while the other is read) and, with MSAA, a multisampled frame used only inside the box
+        around the eyes and mouth."""
         if self._fbo is None:
             ctx, size = self.ctx, self.size
-            self._fbo = ctx.simple_framebuffer(size, components=4)
+            self._fbo = [ctx.simple_framebuffer(size, components=4) for _ in range(2)]
             if self.msaa:
                 self._ms_color = ctx.texture(size, 4, samples=self.msaa)
                 self._ms_depth = ctx.depth_renderbuffer(size, samples=self.msaa)
@@ -189,10 +192,10 @@ class Renderer:
                 self._resolve_tri = tri
         return self._fbo
 
-    def _resolve(self, box: tuple[int, int, int, int]) -> None:
-        """Average the multisampled box into the frame (scissored: nothing else is touched)."""
+    def _resolve(self, box: tuple[int, int, int, int], fbo: moderngl.Framebuffer) -> None:
+        """Average the multisampled box into `fbo` (scissored: nothing else is touched)."""
         ctx = self.ctx
-        self._fbo.use()
+        fbo.use()
         ctx.scissor = box
         ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND | moderngl.CULL_FACE)
         self._ms_color.use(0)
@@ -310,30 +313,50 @@ class Renderer:
         self.prog["mode"].value = mode
         self._meshes[mesh][1].render(moderngl.TRIANGLES)
 
-    def render(self, f: MotionFrame) -> np.ndarray:
-        """One frame as (H, W, 3) uint8 RGB, rows top first (offscreen).
-
-        The whole frame is drawn once without multisampling; then the box around the eyes and
-        mouth, the only place with hard geometric edges, is drawn again with MSAA and resolved
-        over it. Same picture as multisampling everything, at a fraction of the cost on llvmpipe.
-        """
-        with self.ctx:  # current again, should a GUI toolkit have switched contexts meanwhile
-            fbo = self._target()
-            positions = self.upload(f)
-            fbo.use()
-            fbo.clear(depth=1.0)  # every pixel is covered by the head mesh or a sprite under it
+    def _draw_offscreen(self, f: MotionFrame, fbo: moderngl.Framebuffer) -> None:
+        """Queue one frame into `fbo`. The whole frame is drawn without multisampling, then the
+        box around the eyes and mouth, the only place with hard geometric edges, is drawn again
+        with MSAA and resolved over it: the picture of multisampling everything, for a fraction
+        of the cost on a software rasteriser."""
+        positions = self.upload(f)
+        fbo.use()
+        fbo.clear(depth=1.0)  # every pixel is covered by the head mesh or a sprite under it
+        self.draw_layers(f)
+        if self.msaa:
+            box = self.edge_box(positions["head"])
+            self._ms.use()
+            self.ctx.scissor = box
+            self._ms.clear(depth=1.0)
             self.draw_layers(f)
-            if self.msaa:
-                box = self.edge_box(positions["head"])
-                self._ms.use()
-                self.ctx.scissor = box
-                self._ms.clear(depth=1.0)
-                self.draw_layers(f)
-                self.ctx.scissor = None
-                self._resolve(box)
-            w, h = self.size
-            data = fbo.read(components=3, alignment=1)
-        return np.frombuffer(data, np.uint8).reshape(h, w, 3)
+            self.ctx.scissor = None
+            self._resolve(box, fbo)
+
+    def _read(self, fbo: moderngl.Framebuffer) -> np.ndarray:
+        w, h = self.size
+        return np.frombuffer(fbo.read(components=3, alignment=1), np.uint8).reshape(h, w, 3)
+
+    def render(self, f: MotionFrame) -> np.ndarray:
+        """One frame as (H, W, 3) uint8 RGB, rows top first (offscreen)."""
+        with self.ctx:  # current again, should a GUI toolkit have switched contexts meanwhile
+            fbo = self._target()[0]
+            self._draw_offscreen(f, fbo)
+            return self._read(fbo)
+
+    def render_frames(self, frames: Iterable[MotionFrame]) -> Iterator[np.ndarray]:
+        """Frames in order, pipelined: frame k+1 is deformed and queued before frame k is read
+        back, so the CPU's work overlaps the rasteriser's. Each array stays valid until the next."""
+        pending = None
+        for k, f in enumerate(frames):
+            with self.ctx:
+                fbo = self._target()[k % 2]
+                self._draw_offscreen(f, fbo)
+                ready = self._read(pending) if pending is not None else None
+            pending = fbo
+            if ready is not None:
+                yield ready
+        if pending is not None:
+            with self.ctx:
+                yield self._read(pending)
 
     def release(self) -> None:
         for tex in self._textures.values():
@@ -343,7 +366,8 @@ class Renderer:
             buf.release()
         self.prog.release()
         if self._fbo is not None:
-            self._fbo.release()
+            for fbo in self._fbo:
+                fbo.release()
             if self.msaa:
                 for obj in (self._ms, self._ms_color, self._ms_depth, self._resolve_vao, self._resolve_tri, self._resolve_prog):
                     obj.release()
