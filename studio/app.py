@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QHBoxLayout
 from inference.audio import load_audio
 from inference.face import analyze
 from inference.motion import MotionFrame
-from inference.motion.loudness import loudness_track
+from inference.audio.speech import SPEECH_RATE, check_speech
+from inference.motion.from_speech import speech_features
+from inference.motion.procedural import generate
 from studio.controls import ControlPanel, apply_controls
 from studio.playback import AudioPlayer
 from studio.preview import PreviewWidget, gl_surface_format
@@ -130,7 +132,9 @@ class MainWindow(QMainWindow):
 
         def load():
             clip = load_audio(path, sample_rate=48000)
-            return path, clip, loudness_track(clip)
+            speech = load_audio(path, sample_rate=SPEECH_RATE)
+            check_speech(speech, path.name)
+            return path, clip, generate(speech_features(speech, 25.0))
 
         self._start("audio", load, self._audio_ready)
 

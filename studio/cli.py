@@ -23,14 +23,55 @@ def build_parser() -> argparse.ArgumentParser:
     _framing_args(p)
     p.add_argument("--no-cache", action="store_true", help="analyse again even if a cached result exists")
 
-    p = sub.add_parser("render", help="render a motion track of a portrait to MP4")
+    p = sub.add_parser("render", help="make a portrait talk: from speech, a script, or a motion track, to MP4")
     p.add_argument("portrait", help="JPEG, PNG or WebP photo")
-    p.add_argument("--motion", required=True, metavar="TRACK.json", help='motion track: {"fps": 25, "channels": {"jawOpen": [...]}}')
+    p.add_argument("audio", nargs="?", help="speech (WAV, FLAC, MP3, M4A, OGG, or a video's audio): drives the face")
+    p.add_argument("--motion", metavar="TRACK.json", help='motion track instead of speech: {"fps": 25, "channels": {"jawOpen": [...]}}')
     p.add_argument("-o", "--output", required=True, metavar="OUT.mp4", help="video file to write (H.264 + AAC)")
-    p.add_argument("--audio", metavar="AUDIO", help="sound track (WAV, FLAC, MP3, M4A, OGG, or a video's audio); fitted to the track's length")
-    p.add_argument("--fps", type=float, help="output frame rate (default: the track's)")
+    p.add_argument("--audio", dest="sound", metavar="AUDIO", help="with --motion: a sound track, fitted to the track's length")
+    p.add_argument("--fps", type=float, help="output frame rate (default: 25, or the track's)")
+    _speech_args(p)
     _framing_args(p)
+
+    p = sub.add_parser("motion", help="speech to an ARKit-blendshape motion track (JSON)")
+    p.add_argument("audio", help="speech file")
+    p.add_argument("-o", "--output", required=True, metavar="TRACK.json")
+    p.add_argument("--fps", type=float, default=25.0, help="frames per second of the track (default 25)")
+    _speech_args(p)
     return parser
+
+
+def _speech_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--transcript", metavar="TEXT_OR_FILE", help="what is said (text or a .txt file): aligned lips")
+    p.add_argument("--gaze", metavar="YAW,PITCH", default="0,0", help="gaze direction in degrees (+ = right, up)")
+    p.add_argument("--distance", metavar="D", default="1.0", help="head distance, 1 = as photographed; or keyframes t:d,t:d")
+    p.add_argument("--emotion", metavar="NAME[:STRENGTH]", default="neutral",
+                   help="neutral, happy, sad, angry or surprised, strength 0-1 (default 0.7)")
+    p.add_argument("--motion-scale", type=float, default=1.0, help="head motion amount (default 1)")
+    p.add_argument("--expressiveness", type=float, default=1.0, help="lip and brow energy (default 1)")
+    p.add_argument("--blink-rate", type=float, default=17.0, help="blinks per minute (default 17)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same motion")
+
+
+def controls_from_args(args):
+    from inference.errors import InputError
+    from inference.motion.controls import Controls, Curve, parse_curve
+
+    try:
+        yaw, pitch = (float(v) for v in args.gaze.split(","))
+    except ValueError:
+        raise InputError(f"--gaze takes YAW,PITCH in degrees, like 10,-5; got '{args.gaze}'") from None
+    name, _, strength = args.emotion.partition(":")
+    try:
+        strength_value = float(strength) if strength else (0.7 if name != "neutral" else 0.0)
+    except ValueError:
+        raise InputError(f"--emotion strength must be a number from 0 to 1, got '{strength}'") from None
+    if not 0.0 <= strength_value <= 1.0:
+        raise InputError(f"--emotion strength must be from 0 to 1, got {strength_value:g}")
+    return Controls(gaze_yaw=Curve.constant(yaw), gaze_pitch=Curve.constant(pitch),
+                    distance=parse_curve(args.distance, "--distance"), emotion=name.lower(),
+                    emotion_strength=Curve.constant(strength_value), motion_scale=args.motion_scale,
+                    expressiveness=args.expressiveness, blink_rate=args.blink_rate, seed=args.seed)
 
 
 def _framing_args(p: argparse.ArgumentParser) -> None:
@@ -65,28 +106,52 @@ def cmd_render(args) -> int:
     from inference.export.render_video import render_video
     from inference.face import Framing, analyze
     from inference.motion import MotionTrack
+    from inference.motion.from_speech import motion_from_speech, read_transcript
 
-    out = Path(args.output)
-    if out.suffix.lower() != ".mp4":
-        raise InputError(f"output '{out}' must end in .mp4")
-    if not out.parent.exists():
-        raise InputError(f"folder '{out.parent}' does not exist; create it or choose another output path")
+    out = _checked_output(args.output, ".mp4")
+    if (args.audio is None) == (args.motion is None):
+        raise InputError("give either a speech file (avatar-studio render PORTRAIT AUDIO -o OUT.mp4) or --motion TRACK.json")
     if args.fps is not None and not 1 <= args.fps <= 120:
         raise InputError(f"--fps must be between 1 and 120, not {args.fps:g}")
-    track = MotionTrack.load(args.motion)
-    if track.n_frames == 0:
-        raise InputError(f"motion track '{args.motion}' has no frames")
+    if args.motion is not None:
+        track = MotionTrack.load(args.motion)
+        if track.n_frames == 0:
+            raise InputError(f"motion track '{args.motion}' has no frames")
+        fps, sound = args.fps or track.fps, args.sound
+    else:
+        fps, sound = args.fps or 25.0, args.audio
+        track = motion_from_speech(args.audio, controls_from_args(args), fps, read_transcript(args.transcript))
     avatar = analyze(args.portrait, Framing(args.framing, args.size))
     for note in avatar.notes:
         print(f"note: {note}", file=sys.stderr)
-    audio = load_audio(args.audio, sample_rate=48000) if args.audio else None
-    fps = args.fps or track.fps
+    audio = load_audio(sound, sample_rate=48000) if sound else None
     total = max(1, int(round(track.duration * fps)))
     with tqdm(total=total, unit="frame", desc="rendering", file=sys.stderr, dynamic_ncols=True) as bar:
         n = render_video(avatar, track, out, audio=audio, fps=fps, progress=lambda done, _t: bar.update(done - bar.n))
     w, h = avatar.size
     print(f"wrote {out} ({w}x{h}, {n} frames at {fps:g} fps, {n / fps:.2f} s{', with audio' if audio else ''})", file=sys.stderr)
     return 0
+
+
+def cmd_motion(args) -> int:
+    from inference.motion.from_speech import motion_from_speech, read_transcript
+
+    out = _checked_output(args.output, ".json")
+    track = motion_from_speech(args.audio, controls_from_args(args), args.fps, read_transcript(args.transcript))
+    track.save(out)
+    print(f"wrote {out} ({track.n_frames} frames at {track.fps:g} fps, {len(track.to_json_dict()['channels'])} channels)", file=sys.stderr)
+    return 0
+
+
+def _checked_output(path: str, suffix: str) -> Path:
+    from inference.errors import InputError
+
+    out = Path(path)
+    if out.suffix.lower() != suffix:
+        raise InputError(f"output '{out}' must end in {suffix}")
+    if not out.parent.exists():
+        raise InputError(f"folder '{out.parent}' does not exist; create it or choose another output path")
+    return out
 
 
 def open_studio(argv: list[str]) -> int:
@@ -106,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     from inference.errors import InputError
 
     try:
-        return {"analyze": cmd_analyze, "render": cmd_render}[args.command](args)
+        return {"analyze": cmd_analyze, "render": cmd_render, "motion": cmd_motion}[args.command](args)
     except InputError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2

@@ -94,3 +94,34 @@ def test_studio_without_a_display_says_so(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([sys.executable, "-m", "studio"], capture_output=True, text=True, cwd=REPO, env=env, timeout=60)
     assert result.returncode == 2 and "no display found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_render_from_speech_and_export_the_motion(tmp_path, private_cache):
+    audio = shared_asset("audio/pd_speech_en_male_librivox_austen_0870_7s.wav")
+    track = tmp_path / "talk.json"
+    result = cli("motion", audio, "-o", track, "--emotion", "happy:0.6", "--seed", 2, env_cache=private_cache)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(track.read_text())
+    assert doc["fps"] == 25 and len(doc["channels"]["jawOpen"]) == 178 and "mouthSmileLeft" in doc["channels"]
+    out = tmp_path / "talk.mp4"
+    result = cli("render", shared_asset(PORTRAIT), audio, "-o", out, "--size", 256, "--gaze", "10,0", env_cache=private_cache)
+    assert result.returncode == 0, result.stderr
+    info = probe_media(out)
+    assert info["frames"] == 178 and abs(info["audio_duration"] - info["video_duration"]) <= 1 / 25
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--gaze", "ten"], "--gaze takes YAW,PITCH"),
+    (["--emotion", "smug"], "emotion must be one of"),
+    (["--emotion", "happy:2"], "strength must be from 0 to 1"),
+])
+def test_render_bad_controls_exit_2(tmp_path, private_cache, args, words):
+    audio = shared_asset("audio/pd_speech_en_male_librivox_austen_0870_7s.wav")
+    result = cli("render", shared_asset(PORTRAIT), audio, "-o", tmp_path / "x.mp4", *args, env_cache=private_cache)
+    assert result.returncode == 2 and words in result.stderr
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_render_needs_speech_or_a_track(tmp_path, private_cache):
+    result = cli("render", shared_asset(PORTRAIT), "-o", tmp_path / "x.mp4", env_cache=private_cache)
+    assert result.returncode == 2 and "either a speech file" in result.stderr

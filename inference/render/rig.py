@@ -395,11 +395,16 @@ class Deformed:
 
 
 def close_offsets(rig: Rig, jaw: np.ndarray, amount: float) -> np.ndarray:
-    """(N, 3) mouthClose: lips meet halfway across the gap the jaw rotation opened."""
+    """(N, 3) mouthClose: the lips meet halfway across their gap: the photo's own opening (a
+    smile showing teeth) plus what the jaw rotation opened."""
     if amount <= 0.0:
         return np.zeros_like(rig.rest)
     p = rig.rest[rig.close_lower]
     drop = (rig.hinge + (p - rig.hinge) @ jaw.T - p) * rig.jaw_weight[rig.close_lower, None]
+    opening = rig.rest[rig.close_lower] - rig.rest[rig.close_upper]
+    opening[:, 2] = 0.0
+    opening[len(opening) // 2:] = 0.0  # outer contours: the lips' outer edges need not meet
+    drop = drop + opening
     moves = np.concatenate([0.5 * drop, -0.5 * drop]) * amount  # upper lip down, lower lip up
     return rig.close_weights @ moves
 
