@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="make a portrait talk: from speech, a script, or a motion track, to MP4")
     p.add_argument("portrait", help="JPEG, PNG or WebP photo")
     p.add_argument("audio", nargs="?", help="speech (WAV, FLAC, MP3, M4A, OGG, or a video's audio): drives the face")
+    p.add_argument("--text", metavar="SCRIPT", help="a typed script, spoken by the bundled synthesiser (instead of AUDIO)")
     p.add_argument("--motion", metavar="TRACK.json", help='motion track instead of speech: {"fps": 25, "channels": {"jawOpen": [...]}}')
     p.add_argument("-o", "--output", required=True, metavar="OUT.mp4", help="video file to write (H.264 + AAC)")
     p.add_argument("--audio", dest="sound", metavar="AUDIO", help="with --motion: a sound track, fitted to the track's length")
@@ -106,25 +107,30 @@ def cmd_render(args) -> int:
     from inference.export.render_video import render_video
     from inference.face import Framing, analyze
     from inference.motion import MotionTrack
-    from inference.motion.from_speech import motion_from_speech, read_transcript
+    from inference.motion.from_speech import motion_from_speech, motion_from_text, read_transcript
 
     out = _checked_output(args.output, ".mp4")
-    if (args.audio is None) == (args.motion is None):
-        raise InputError("give either a speech file (avatar-studio render PORTRAIT AUDIO -o OUT.mp4) or --motion TRACK.json")
+    sources = [x for x in (args.audio, args.motion, args.text) if x is not None]
+    if len(sources) != 1:
+        raise InputError("give one of: a speech file (render PORTRAIT AUDIO -o OUT.mp4), --text \"a script\", or --motion TRACK.json")
     if args.fps is not None and not 1 <= args.fps <= 120:
         raise InputError(f"--fps must be between 1 and 120, not {args.fps:g}")
+    voice = None
     if args.motion is not None:
         track = MotionTrack.load(args.motion)
         if track.n_frames == 0:
             raise InputError(f"motion track '{args.motion}' has no frames")
         fps, sound = args.fps or track.fps, args.sound
+    elif args.text is not None:
+        fps, sound = args.fps or 25.0, None
+        track, voice = motion_from_text(args.text, controls_from_args(args), fps)
     else:
         fps, sound = args.fps or 25.0, args.audio
         track = motion_from_speech(args.audio, controls_from_args(args), fps, read_transcript(args.transcript))
     avatar = analyze(args.portrait, Framing(args.framing, args.size))
     for note in avatar.notes:
         print(f"note: {note}", file=sys.stderr)
-    audio = load_audio(sound, sample_rate=48000) if sound else None
+    audio = load_audio(sound, sample_rate=48000) if sound else voice
     total = max(1, int(round(track.duration * fps)))
     with tqdm(total=total, unit="frame", desc="rendering", file=sys.stderr, dynamic_ncols=True) as bar:
         n = render_video(avatar, track, out, audio=audio, fps=fps, progress=lambda done, _t: bar.update(done - bar.n))

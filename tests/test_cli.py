@@ -124,4 +124,13 @@ def test_render_bad_controls_exit_2(tmp_path, private_cache, args, words):
 
 def test_render_needs_speech_or_a_track(tmp_path, private_cache):
     result = cli("render", shared_asset(PORTRAIT), "-o", tmp_path / "x.mp4", env_cache=private_cache)
-    assert result.returncode == 2 and "either a speech file" in result.stderr
+    assert result.returncode == 2 and "give one of" in result.stderr
+
+
+def test_render_a_typed_script(tmp_path, private_cache):
+    out = tmp_path / "said.mp4"
+    result = cli("render", shared_asset(PORTRAIT), "--text", "Good morning, everybody.", "-o", out, "--size", 256, env_cache=private_cache)
+    assert result.returncode == 0, result.stderr
+    info = probe_media(out)
+    assert info["frames"] > 20 and info["audio_duration"] is not None
+    assert abs(info["audio_duration"] - info["video_duration"]) <= 1 / 25

@@ -201,3 +201,15 @@ class SampleQueue:
         self._pieces = [tail] if len(tail) else []
         self._size = len(tail)
         return np.ascontiguousarray(head, dtype=np.float32)
+
+
+def resample(clip: AudioClip, sample_rate: int) -> AudioClip:
+    """The clip at another rate, through the same FFmpeg resampler that decoding uses."""
+    if clip.sample_rate == sample_rate:
+        return clip
+    frame = av.AudioFrame.from_ndarray(clip.samples.reshape(1, -1), format="flt", layout="mono")
+    frame.sample_rate = clip.sample_rate
+    converter = _MonoConverter(sample_rate)
+    parts = list(converter.convert(frame)) + list(converter.flush())
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return AudioClip(samples.astype(np.float32), sample_rate)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from inference.audio import load_audio
-from inference.audio.load import AudioClip
+from inference.audio.load import AudioClip, resample
 from inference.audio.speech import SPEECH_RATE, align_phones, analyse_prosody, check_speech, recognize_phones
+from inference.audio.tts import synthesize
 from inference.motion.controls import Controls
 from inference.motion.procedural import SpeechFeatures, generate
 from inference.motion.track import MotionTrack
@@ -33,3 +34,12 @@ def motion_from_speech(path: "str | Path", controls: Controls = Controls(), fps:
     clip = load_audio(path, SPEECH_RATE)
     check_speech(clip, Path(path).name)
     return generate(speech_features(clip, fps, transcript), controls, fps)
+
+
+def motion_from_text(text: str, controls: Controls = Controls(), fps: float = 25.0) -> tuple[MotionTrack, AudioClip]:
+    """Speak a typed script with the bundled synthesiser; the lips follow its own phone timings.
+    Returns the track and the synthesised speech (for the video's sound)."""
+    voice, phones = synthesize(text)
+    speech = resample(voice, SPEECH_RATE)
+    features = SpeechFeatures(tuple(phones), analyse_prosody(speech, fps), voice.duration)
+    return generate(features, controls, fps), voice
