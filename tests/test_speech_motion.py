@@ -137,3 +137,17 @@ def test_long_clip_statistics_look_natural():
     assert 10 <= per_minute <= 30
     for name in ("headYaw", "headPitch"):
         assert 1.0 <= track.channel(name).std() <= 6.0
+
+
+@pytest.mark.parametrize("with_transcript", [False, True], ids=["no-transcript", "transcript"])
+def test_retracked_lip_sync_separates_open_vowels_from_mbp(speech7, renderers, tracker, with_transcript):
+    from inference.render.qa import lip_sync_auc, retracked_lip_gaps
+
+    clip, ref = speech7
+    text = shared_asset(CLIP_7S + ".txt").read_text() if with_transcript else None
+    track = generate(speech_features(clip, 25.0, text))
+    r = renderers("pd_photo_woman_nasa_astronaut_eileen_collins.png")
+    gaps = retracked_lip_gaps(r, tracker, (track.frame(i) for i in range(track.n_frames)))
+    score = lip_sync_auc(gaps, 25.0, ref)
+    print(f"lip-sync AUC ({'with' if with_transcript else 'without'} transcript): {score:.3f}")
+    assert score >= 0.9

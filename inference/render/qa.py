@@ -58,3 +58,32 @@ def retrack_figures(r: Renderer, tracker: FaceTracker) -> dict[str, float]:
     return out
 
 
+
+
+OPEN_VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "EY", "OW")
+BILABIALS = ("M", "B", "P")
+
+
+def auc(positives, negatives) -> float:
+    """Probability that a random positive exceeds a random negative (ties count half)."""
+    p, n = np.asarray(positives, float), np.asarray(negatives, float)
+    greater = (p[:, None] > n[None, :]).sum() + 0.5 * (p[:, None] == n[None, :]).sum()
+    return float(greater / (len(p) * len(n)))
+
+
+def retracked_lip_gaps(r: Renderer, tracker: FaceTracker, frames) -> np.ndarray:
+    """Inner-lip gap (face widths) Face Mesh measures on each rendered frame; NaN where lost."""
+    gaps = []
+    for img in r.render_frames(frames):
+        faces = tracker.find(img)
+        gaps.append(M.inner_lip_gap(faces[0].landmarks) if faces else np.nan)
+    return np.array(gaps)
+
+
+def lip_sync_auc(gaps: np.ndarray, fps: float, reference: list[tuple[str, float, float]]) -> float:
+    """AUC of the gap at open-vowel centres over the gap at m/b/p centres, from a reference
+    alignment of (phone, start s, end s)."""
+    at = lambda t: gaps[min(len(gaps) - 1, int(round(t * fps)))]  # noqa: E731
+    pos = [at((b + e) / 2) for p, b, e in reference if p in OPEN_VOWELS]
+    neg = [at((b + e) / 2) for p, b, e in reference if p in BILABIALS]
+    return auc(pos, neg)
