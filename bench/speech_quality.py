@@ -283,11 +283,16 @@ def report_jitter(b: Bench, lms: list[np.ndarray | None], track: MotionTrack) ->
     still = rigid_jitter(b.render_and_track(PORTRAIT, [MotionFrame.neutral()] * track.n_frames))
     head_only = MotionTrack.from_channels(track.fps, {c: track.channel(c) for c in ("headYaw", "headPitch", "headRoll")})
     smooth_head = rigid_jitter(b.render_and_track(PORTRAIT, track_frames(head_only)))
-    ratio = moving / still if still > 0 else float("inf")
     print(f"  rigid-landmark jitter (mean |frame-to-frame step| after removing a 5-frame moving average): "
-          f"{moving:.3f} px; neutral still render {still:.3f} px; ratio {ratio:.2f}")
+          f"{moving:.3f} px; neutral still render {still:.3f} px; ratio {ratio_text(moving, still)}")
     print(f"    for reference: the same track's head channels alone (no face motion) {smooth_head:.3f} px, "
-          f"ratio {moving / smooth_head if smooth_head > 0 else float('inf'):.2f}")
+          f"ratio {ratio_text(moving, smooth_head)}")
+
+
+def ratio_text(a: float, b: float) -> str:
+    if b > 0:
+        return f"{a / b:.2f}"
+    return "undefined (identical frames give identical landmarks in Face Mesh's static-image mode)"
 
 
 def report_pauses(clip, lms: list[np.ndarray | None]) -> None:

@@ -151,3 +151,19 @@ def test_retracked_lip_sync_separates_open_vowels_from_mbp(speech7, renderers, t
     score = lip_sync_auc(gaps, 25.0, ref)
     print(f"lip-sync AUC ({'with' if with_transcript else 'without'} transcript): {score:.3f}")
     assert score >= 0.9
+
+
+@pytest.mark.parametrize("name", ["cc0_speech_de_male_thorsten_gt03_5s.wav", "ccby_singing_female_vocadito_14_12s.wav",
+                                  "ccby_speech_en_female_vctk_p240_5s.mp3"])
+def test_other_languages_and_singing_still_move_the_mouth(name):
+    clip = load_audio(shared_asset(f"audio/{name}"), 16000)
+    feats = speech_features(clip, 25.0)
+    jaw = generate(feats).channel("jawOpen")
+    loud = feats.prosody.loudness_db
+    voiced = ~feats.prosody.pause
+    assert jaw[voiced].mean() > 0.15  # the mouth works while sound is made
+    from inference.motion.procedural import shrink_runs
+
+    quiet = shrink_runs(feats.prosody.pause, 3)  # well inside the pauses, away from their edges
+    assert not quiet.any() or jaw[quiet].mean() < 0.05
+    assert np.corrcoef(jaw, np.clip(loud, -40, 0))[0, 1] > 0.35  # and follows the loudness
