@@ -253,7 +253,8 @@ def head_angles(neutral: np.ndarray, landmarks: list[np.ndarray | None]) -> np.n
                      for lm in landmarks])
 
 
-def report_blinks(lms: list[np.ndarray | None], track: MotionTrack) -> None:
+def report_blinks(lms: list[np.ndarray | None], track: MotionTrack) -> list[tuple[int, int]]:
+    """Print blink rate and durations; return the blinks' frame ranges."""
     ear = series(lms, lambda lm: (M.eye_aspect_ratio(lm, "Left") + M.eye_aspect_ratio(lm, "Right")) / 2)
     threshold = BLINK_FRACTION * float(np.nanmedian(ear))
     runs = below_runs(ear, threshold)
@@ -265,9 +266,11 @@ def report_blinks(lms: list[np.ndarray | None], track: MotionTrack) -> None:
     print("    durations ms: " + ", ".join(f"{1000 * (e - s) / track.fps:.0f}" for s, e in runs))
     print(f"    minimum eye aspect ratio in a blink, as a share of open: "
           + ", ".join(f"{np.nanmin(ear[s:e]) / np.nanmedian(ear):.2f}" for s, e in runs))
+    return runs
 
 
-def report_head(neutral_lm: np.ndarray, lms: list[np.ndarray | None], track: MotionTrack) -> None:
+def report_head(neutral_lm: np.ndarray, lms: list[np.ndarray | None], track: MotionTrack,
+                blinks: list[tuple[int, int]]) -> None:
     angles = head_angles(neutral_lm, lms)
     print(f"  head (re-tracked vs a neutral render): yaw sd {np.nanstd(angles[:, 0]):.2f} deg, "
           f"pitch sd {np.nanstd(angles[:, 1]):.2f} deg, roll sd {np.nanstd(angles[:, 2]):.2f} deg; "
@@ -276,6 +279,13 @@ def report_head(neutral_lm: np.ndarray, lms: list[np.ndarray | None], track: Mot
     r_yaw = pearson(angles[:, 0], track.channel("headYaw").astype(np.float64))
     r_pitch = pearson(angles[:, 1], track.channel("headPitch").astype(np.float64))
     print(f"    re-tracked vs asked, Pearson r: yaw {r_yaw:.3f}, pitch {r_pitch:.3f}")
+    # The rigid set includes the eye corners, which Face Mesh moves when the lids close.
+    open_eyes = np.ones(len(angles), bool)
+    for s, e in blinks:
+        open_eyes[max(0, s - 2):e + 2] = False
+    print(f"    without blink frames (+-2): yaw sd {np.nanstd(angles[open_eyes, 0]):.2f} deg, "
+          f"pitch sd {np.nanstd(angles[open_eyes, 1]):.2f} deg; pitch r "
+          f"{pearson(angles[open_eyes, 1], track.channel('headPitch')[open_eyes].astype(np.float64)):.3f}")
 
 
 def report_jitter(b: Bench, lms: list[np.ndarray | None], track: MotionTrack) -> None:
@@ -312,8 +322,8 @@ def bench_long_clip(b: Bench) -> None:
     lms = b.render_and_track(PORTRAIT, track_frames(track), "long", save_every=50)
     neutral = b.render_and_track(PORTRAIT, [MotionFrame.neutral()])[0]
     print(f"  {track.n_frames} frames; {misses(lms)}")
-    report_blinks(lms, track)
-    report_head(neutral, lms, track)
+    blinks = report_blinks(lms, track)
+    report_head(neutral, lms, track, blinks)
     report_jitter(b, lms, track)
     report_pauses(clip, lms)
 
@@ -382,7 +392,8 @@ def main() -> None:
         return
     if args.frames_dir:
         args.frames_dir.mkdir(parents=True, exist_ok=True)
-    print(f"portrait {PORTRAIT.name}, 512x512, {FPS:g} fps; re-tracked with Face Mesh (static images)")
+    print(f"portrait {PORTRAIT.name}, 512x512, {FPS:g} fps; re-tracked with Face Mesh (static images); "
+          f"{os.cpu_count()} CPUs")
     b = Bench(args.frames_dir)
     try:
         bench_lip_sync(b)
