@@ -8,7 +8,6 @@ from PIL import Image
 
 from inference.face import Framing, analyze
 from inference.face import landmarks as L
-from inference.face import measure as M
 from inference.render.qa import psnr, retrack_figures
 from inference.motion import MotionFrame
 from inference.render import Renderer

@@ -257,8 +257,8 @@ def _eyelid_bases(lm, rest, ff) -> dict[str, np.ndarray]:
         ew = float(np.linalg.norm(lm[upper[0], :2] - lm[upper[-1], :2]))
         down = ff.vec(0, 1, 0) / ff.fw
 
-        def field(moves: dict[int, np.ndarray]) -> np.ndarray:
-            return _anchored_field(lm, len(rest), moves, 0.9 * ew, power=3.0)
+        def field(moves: dict[int, np.ndarray], reach: float = 0.9 * ew) -> np.ndarray:
+            return _anchored_field(lm, len(rest), moves, reach, power=3.0)
 
         # Upper lid travels 82 % of the opening, the lower lid rises 18 %: they meet low, as in
         # a real blink, with the lid's fold following halfway.
