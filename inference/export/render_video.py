@@ -5,6 +5,7 @@ Shared by the CLI and the studio's export dialog. Memory stays flat: one frame i
 
 from __future__ import annotations
 
+import queue
 import threading
 from pathlib import Path
 from typing import Callable
@@ -16,6 +17,40 @@ from inference.motion.track import MotionTrack
 from inference.render import Renderer
 
 SYNTHETIC_NOTE = "Synthetic video: an animated photo made with Avatar Studio"
+
+
+class _EncoderThread:
+    """Encodes on a second thread while the next frames render (a few frames queued at most).
+    An encoder error is re-raised on the caller's thread."""
+
+    def __init__(self, writer: VideoWriter, depth: int = 3):
+        self._writer = writer
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="encoder", daemon=True)
+
+    def _run(self) -> None:
+        while (image := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._writer.write(image)
+                except BaseException as e:  # handed to the caller's thread, never lost
+                    self._error = e
+
+    def put(self, image) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(image)
+
+    def __enter__(self) -> "_EncoderThread":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
 
 class Cancelled(Exception):
@@ -45,13 +80,14 @@ def render_video(
     width, height = avatar.size
     try:
         with VideoWriter(out_path, width, height, track.fps, audio=audio, metadata={"comment": SYNTHETIC_NOTE}) as writer:
-            frames = (track.frame(i) for i in range(total))
-            for done, image in enumerate(renderer.render_frames(frames), start=1):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled()  # leaving the with block through it deletes the partial file
-                writer.write(image)
-                if progress is not None:
-                    progress(done, total)
+            with _EncoderThread(writer) as encoder:
+                frames = (track.frame(i) for i in range(total))
+                for done, image in enumerate(renderer.render_frames(frames), start=1):
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled()  # leaving the with blocks through it deletes the partial file
+                    encoder.put(image.copy())
+                    if progress is not None:
+                        progress(done, total)
     finally:
         if own:
             renderer.release()

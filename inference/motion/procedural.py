@@ -103,7 +103,7 @@ def lip_channels(phones, prosody: Prosody, t: np.ndarray, expressiveness: float)
         i0, i1 = int(a * fps), int(np.ceil(b * fps))
         out["jawOpen"][i0:i1 + 1] = np.minimum(out["jawOpen"][i0:i1 + 1], 0.03)
         out["mouthClose"][i0:i1 + 1] = 1.0
-    out["mouthClose"] = np.maximum(out["mouthClose"], pause.astype(float))
+    out["mouthClose"] = np.maximum(out["mouthClose"], prosody.pause.astype(float))
     return {k: smooth_both_ways(v, fps, 0.02) for k, v in out.items()}
 
 
@@ -196,7 +196,7 @@ def add_head(data: np.ndarray, t: np.ndarray, prosody: Prosody, accents: np.ndar
 
 
 def blinks(t: np.ndarray, pause: np.ndarray, rng: np.random.Generator, per_minute: float) -> np.ndarray:
-    """Blink curve in [0, 1]: Poisson-timed, denser at pause onsets; each 150-350 ms, fast close."""
+    """Blink curve in [0, 1]: Poisson-timed, denser at pause onsets, fast close, slower reopening."""
     out = np.zeros_like(t)
     if per_minute <= 0 or len(t) == 0:
         return out
@@ -210,10 +210,13 @@ def blinks(t: np.ndarray, pause: np.ndarray, rng: np.random.Generator, per_minut
         if rng.random() < 0.5 and all(abs(t[i] - x) > 0.8 for x in starts):
             starts.append(t[i] + 0.05)
     for s in starts:
-        dur = rng.uniform(0.15, 0.35)
-        k = np.arange(int(s * fps), min(len(t), int((s + dur) * fps) + 2))
-        phase = (t[k] - s) / dur
-        shape = np.where(phase < 0.35, phase / 0.35, np.clip((1 - phase) / 0.65, 0, 1))
+        # Close in ~80 ms, stay shut 50-120 ms, reopen in ~120-200 ms: 250-400 ms in all,
+        # about half of it with the eye mostly closed.
+        close, hold, reopen = rng.uniform(0.06, 0.1), rng.uniform(0.05, 0.12), rng.uniform(0.12, 0.2)
+        k = np.arange(int(s * fps), min(len(t), int((s + close + hold + reopen) * fps) + 2))
+        dt = t[k] - s
+        shape = np.where(dt < close, dt / close,
+                         np.where(dt < close + hold, 1.0, 1.0 - (dt - close - hold) / reopen))
         out[k] = np.maximum(out[k], np.clip(shape, 0, 1))
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,8 +38,30 @@ def face_triangles() -> np.ndarray:
     """Triangles of MediaPipe's tessellation, recovered from its edge list as 3-cliques.
 
     Two cliques are not real triangles (every edge of each is shared by three triangles);
-    dropping them leaves 852 triangles and the eye and mouth holes open.
+    dropping them leaves 852 triangles and the eye and mouth holes open. Kept in the analysis
+    cache after the first time: importing mediapipe alone costs half a second.
     """
+    from inference.face.cache import cache_dir
+
+    cached = cache_dir() / "tessellation-v1.npy"
+    try:
+        tris = np.load(cached)
+        if tris.shape == (852, 3):
+            return tris
+    except (OSError, ValueError):
+        pass
+    tris = _tessellation_triangles()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, tris)
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache only costs the half second again
+    return tris
+
+
+def _tessellation_triangles() -> np.ndarray:
     import mediapipe as mp
 
     edges = {tuple(sorted(e)) for e in mp.solutions.face_mesh.FACEMESH_TESSELATION}
