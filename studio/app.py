@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.player = AudioPlayer()
         self.track = None
         self._jobs: dict[str, Job] = {}
+        self._retired: set[Job] = set()  # superseded jobs still running; kept alive until done
         self._job_seq = 0
         self._build_ui()
         self._build_menu()
@@ -145,8 +146,9 @@ class MainWindow(QMainWindow):
         job.failed.connect(lambda jid, message: self._failed(kind, jid, message))
         old = self._jobs.get(kind)
         self._jobs[kind] = job
-        if old is not None:
-            old.wait()  # superseded: its result will be ignored by id
+        if old is not None:  # superseded: let it finish in the background, its result is ignored
+            self._retired.add(old)
+            old.finished.connect(lambda o=old: self._retired.discard(o))
         self.busy.show()
         job.start()
 
@@ -236,9 +238,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._timer.stop()
         self.player.stop()
-        for job in list(self._jobs.values()):
+        for job in list(self._jobs.values()) + list(self._retired):
             job.wait()
         self._jobs.clear()
+        self._retired.clear()
         QSettings().setValue("geometry", self.saveGeometry())
         super().closeEvent(event)
 

@@ -97,3 +97,16 @@ def test_a_photo_without_a_face_gets_a_dialog(studio_window, qtbot, tmp_path, mo
     drop(studio_window, path)
     qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     assert "no face found" in shown[0]
+
+
+def test_a_newer_portrait_wins_over_a_slower_older_one(studio_window, qtbot, tmp_path):
+    first = tmp_path / "first.png"
+    second = tmp_path / "second.png"
+    img = Image.open(REPO / "assets" / "demo_portrait.png").convert("RGB")
+    img.save(first)
+    img.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(second)
+    drop(studio_window, first)
+    drop(studio_window, second)  # supersedes the first while it may still be running
+    qtbot.waitUntil(lambda: not studio_window._jobs and not studio_window._retired, timeout=30_000)
+    qtbot.waitUntil(lambda: studio_window.preview._renderer is not None
+                    and studio_window.preview._renderer.avatar.source.endswith("second.png"), timeout=5000)
