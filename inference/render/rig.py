@@ -49,7 +49,7 @@ def face_triangles() -> np.ndarray:
         if tris.shape == (852, 3):
             return tris
     except (OSError, ValueError):
-        pass
+        pass  # missing or damaged: rebuilt below
     tris = _tessellation_triangles()
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
