@@ -9,10 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-from PIL import Image
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -20,17 +16,9 @@ from inference.face import Framing, analyze  # noqa: E402
 from inference.face.tracker import FaceTracker  # noqa: E402
 from inference.motion import MotionFrame  # noqa: E402
 from inference.render import Renderer  # noqa: E402
-from inference.render.qa import psnr, retrack_figures  # noqa: E402
+from inference.render.qa import photo_scaled, psnr, retrack_figures  # noqa: E402
 
 PORTRAITS = sorted((REPO.parent / "shared" / "assets" / "portraits").glob("*"))
-
-
-def photo_scaled(path: Path, long_side: int) -> np.ndarray:
-    img = np.asarray(Image.open(path).convert("RGB"))
-    h, w = img.shape[:2]
-    s = long_side / max(h, w)
-    size = (int(round(w * s / 2)) * 2, int(round(h * s / 2)) * 2)
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
 
 
 def main() -> None:

@@ -264,7 +264,7 @@ def report_blinks(lms: list[np.ndarray | None], track: MotionTrack) -> list[tupl
           f"(eye aspect ratio below {threshold:.3f} = {BLINK_FRACTION:.0%} of its median {np.nanmedian(ear):.3f}); "
           f"the track scripts {len(scripted)} (eyeBlink > 0.5)")
     print("    durations ms: " + ", ".join(f"{1000 * (e - s) / track.fps:.0f}" for s, e in runs))
-    print(f"    minimum eye aspect ratio in a blink, as a share of open: "
+    print("    minimum eye aspect ratio in a blink, as a share of open: "
           + ", ".join(f"{np.nanmin(ear[s:e]) / np.nanmedian(ear):.2f}" for s, e in runs))
     return runs
 

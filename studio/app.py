@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QHBoxLayout
                                QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from inference.audio import load_audio
+from inference.audio.load import resample
 from inference.face import analyze
 from inference.motion import MotionFrame
 from inference.audio.speech import SPEECH_RATE, check_speech
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
 
         def load():
             clip = load_audio(path, sample_rate=48000)
-            speech = load_audio(path, sample_rate=SPEECH_RATE)
+            speech = resample(clip, SPEECH_RATE)  # decode once; analysis wants 16 kHz
             check_speech(speech, path.name)
             return path, clip, generate(speech_features(speech, 25.0))
 

@@ -4,25 +4,16 @@ with Face Mesh on the rendered frames; teeth move rigidly with their lip; the in
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
 
 from inference.face import Framing, analyze
 from inference.face import landmarks as L
-from inference.render.qa import psnr, retrack_figures
+from inference.render.qa import photo_scaled, psnr, retrack_figures
 from inference.motion import MotionFrame
 from inference.render import Renderer
 
 from conftest import PORTRAITS, RETRACK_PORTRAITS
 
 NEUTRAL = MotionFrame.neutral()
-
-
-def photo_scaled(path, long_side: int) -> np.ndarray:
-    img = np.asarray(Image.open(path).convert("RGB"))
-    h, w = img.shape[:2]
-    s = long_side / max(h, w)
-    size = (int(round(w * s / 2)) * 2, int(round(h * s / 2)) * 2)
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
 
 
 @pytest.mark.parametrize("path", PORTRAITS, ids=lambda p: p.name)

@@ -13,6 +13,18 @@ from inference.render.renderer import Renderer
 NEUTRAL = MotionFrame.neutral()
 
 
+def photo_scaled(path, long_side: int) -> np.ndarray:
+    """The photo file scaled to `long_side`, even sides: the reference a neutral frame must match."""
+    import cv2
+    from PIL import Image
+
+    img = np.asarray(Image.open(path).convert("RGB"))
+    h, w = img.shape[:2]
+    s = long_side / max(h, w)
+    size = (int(round(w * s / 2)) * 2, int(round(h * s / 2)) * 2)
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))

@@ -217,8 +217,10 @@ class Renderer:
 
     def layer_positions(self, f: MotionFrame) -> dict[str, np.ndarray]:
         """(n, 4) float32 per mesh: x, y, z in frame pixels and 'moved' in [0, 1]."""
+        return self._positions(effective(f))
+
+    def _positions(self, f: MotionFrame) -> dict[str, np.ndarray]:
         rig, a = self.rig, self.avatar
-        f = effective(f)
         d = R.deform(rig, f)
         head, pose = d.points, d.pose
         out = {"head": np.c_[head, np.clip((d.moved - 0.3) / 1.7, 0, 1)]}
@@ -250,13 +252,13 @@ class Renderer:
             out[f"lid{side}"] = np.c_[lid, np.ones(len(lid))]
         return {k: v.astype(np.float32) for k, v in out.items()}
 
-    def lid_opacity(self, f: MotionFrame, side: str) -> float:
-        b = effective(f)[f"eyeBlink{side}"]
-        return float(np.clip((b - 0.35) / 0.5, 0, 1) ** 1.5)
-
     def upload(self, f: MotionFrame) -> dict[str, np.ndarray]:
         """Deform every layer for `f` and write the vertex buffers; returns the positions."""
-        positions = self.layer_positions(f)
+        f = effective(f)
+        # Closed-lid layers fade in over the second half of a blink.
+        self._lid_opacity = {s: float(np.clip((f[f"eyeBlink{s}"] - 0.35) / 0.5, 0, 1) ** 1.5)
+                             for s in ("Left", "Right")}
+        positions = self._positions(f)
         for name, pos in positions.items():
             self._meshes[name][0].write(pos.tobytes())
         return positions
@@ -270,9 +272,9 @@ class Renderer:
         fbo.clear(*background, 1.0, depth=1.0)
         if viewport is not None:
             self.ctx.viewport = viewport
-        self.draw_layers(f, flip)
+        self.draw_layers(flip)
 
-    def draw_layers(self, f: MotionFrame, flip: bool = False) -> None:
+    def draw_layers(self, flip: bool = False) -> None:
         """The layer passes, back to front, into the bound framebuffer (buffers already uploaded)."""
         ctx = self.ctx
         ctx.front_face = "cw" if flip else "ccw"
@@ -301,7 +303,7 @@ class Renderer:
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.enable(moderngl.BLEND)
         for side in ("Left", "Right"):
-            opacity = self.lid_opacity(f, side)
+            opacity = self._lid_opacity[side]
             if opacity > 0.0:
                 self.prog["opacity"].value = opacity
                 self._draw(f"lid{side}", f"lid{side}", 1)
@@ -321,13 +323,13 @@ class Renderer:
         positions = self.upload(f)
         fbo.use()
         fbo.clear(depth=1.0)  # every pixel is covered by the head mesh or a sprite under it
-        self.draw_layers(f)
+        self.draw_layers()
         if self.msaa:
             box = self.edge_box(positions["head"])
             self._ms.use()
             self.ctx.scissor = box
             self._ms.clear(depth=1.0)
-            self.draw_layers(f)
+            self.draw_layers()
             self.ctx.scissor = None
             self._resolve(box, fbo)
 
