@@ -21,13 +21,14 @@ from inference.render import Renderer
 BACKGROUND = (0.11, 0.11, 0.12)
 
 
-def gl_surface_format(samples: int = 4) -> QSurfaceFormat:
-    """OpenGL 3.3 core with depth and multisampling, what the renderer's shaders need."""
+def gl_surface_format() -> QSurfaceFormat:
+    """OpenGL 3.3 core with depth, what the renderer's shaders need. No multisampling: the
+    renderer smooths its only hard edges itself, and a multisampled window costs a software
+    rasteriser about a third of its frame rate."""
     fmt = QSurfaceFormat()
     fmt.setVersion(3, 3)
     fmt.setProfile(QSurfaceFormat.OpenGLContextProfile.CoreProfile)
     fmt.setDepthBufferSize(24)
-    fmt.setSamples(samples)
     return fmt
 
 
@@ -84,7 +85,7 @@ class PreviewWidget(QOpenGLWidget):
     def _swap_renderer(self, avatar: Avatar) -> None:
         if self._renderer is not None:
             self._renderer.release()
-        self._renderer = Renderer(avatar, ctx=self._ctx, msaa=0)  # the widget's own FBO is multisampled
+        self._renderer = Renderer(avatar, ctx=self._ctx)
 
     def _viewport(self) -> tuple[int, int, int, int]:
         """The frame fitted inside the widget, centred, in device pixels."""

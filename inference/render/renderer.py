@@ -44,7 +44,7 @@ FRAGMENT_SHADER = """
 #version 330
 uniform sampler2D tex;
 uniform sampler2D plate;
-uniform int mode;       // 1 RGBA sprite, 2 head mesh (alpha = person mask where moved)
+uniform int mode;       // 1 RGBA sprite, 2 head mesh (alpha = person mask where moved), 3 hole fringe
 uniform float opacity;
 in vec2 v_uv;
 in vec2 v_screen;
@@ -57,33 +57,25 @@ void main() {
         // drawn as a layer of its own: one full-frame pass fewer on a software rasteriser.
         float a = mix(1.0, t.a, clamp(v_move, 0.0, 1.0));
         color = vec4(mix(texture(plate, v_screen).rgb, t.rgb, a), 1.0);
+    } else if (mode == 3) {
+        color = vec4(t.rgb, v_move);  // the fringe carries its coverage in the 'moved' slot
     } else {
-        color = vec4(t.rgb, t.a * opacity);
+        color = vec4(t.rgb, t.a * opacity * v_move);  // sprites: 'moved' slot = coverage
     }
 }
 """
 
-LID_ROWS_V = (0.0, 0.5, 0.86, 1.0)  # crease, fold above the lashes, top of the lash line, lid margin
+# crease, fold above the lashes, top of the lash line, lid margin, and a transparent copy of the
+# margin FRINGE_PX further down that smooths the lash line's edge as the hole fringe does.
+LID_ROWS_V = (0.0, 0.5, 0.86, 1.0, 1.0)
 LASH_SHARE = 0.12  # of the distance from the margin up to the fold
-RESOLVE_VERTEX = """
-#version 330
-in vec2 in_corner;
-void main() { gl_Position = vec4(in_corner, 0.0, 1.0); }
-"""
-# Averages the samples of the multisampled frame. On llvmpipe this full-frame pass costs less
-# than glBlitFramebuffer's resolve (about 1 ms against 2.3 ms at 512x512).
-RESOLVE_FRAGMENT = """
-#version 330
-uniform sampler2DMS frame;
-uniform int samples;
-out vec4 color;
-void main() {
-    ivec2 p = ivec2(gl_FragCoord.xy);
-    vec4 sum = vec4(0.0);
-    for (int i = 0; i < samples; ++i) sum += texelFetch(frame, p, i);
-    color = sum / float(samples);
-}
-"""
+# The head mesh's only hard geometric edges are the rims of its holes (eyes, mouth), where skin
+# meets the eyeball and mouth layers. A band FRINGE_PX wide drawn outward from each rim, in the
+# rim's own colours with coverage falling from FRINGE_ALPHA to 0, smooths them like multisampling
+# would, at a tiny fraction of its cost on a software rasteriser (a separate multisampled pass
+# over the eyes and mouth took ~4 ms of a 10 ms frame on llvmpipe; the band takes ~0.1 ms).
+FRINGE_PX = 1.0
+FRINGE_ALPHA = 0.5  # a pixel centred on the rim is half covered
 
 QUAD_UV = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
 QUAD_TRIS = np.array([[0, 1, 2], [0, 2, 3]], np.int32)
@@ -115,10 +107,57 @@ def sprite_corners(s: Sprite, z: float) -> np.ndarray:
     return np.array([[s.x0, s.y0, z], [s.x0 + w, s.y0, z], [s.x0 + w, s.y0 + h, z], [s.x0, s.y0 + h, z]], np.float32)
 
 
+def hole_rims(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rims of the head mesh's eye and mouth holes: edges that only one triangle uses and
+    that join two Face Mesh points (the frame border is the mesh's other open edge).
+    Returns (E, 2) vertex pairs and (E,) the third vertex of each edge's triangle."""
+    edges = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
+    third = np.concatenate([triangles[:, 2], triangles[:, 0], triangles[:, 1]])
+    _, inverse, counts = np.unique(np.sort(edges, axis=1), axis=0, return_inverse=True, return_counts=True)
+    keep = (counts[inverse.reshape(-1)] == 1) & (edges < R.N_FACE).all(axis=1)
+    return edges[keep], third[keep]
+
+
+def rim_normals(points: np.ndarray, edges: np.ndarray, third: np.ndarray) -> np.ndarray:
+    """(N, 2) unit vectors at the rim vertices (zero elsewhere): the mean of the normals of their
+    rim edges, pointing away from the skin into the hole. `points` (N, 2+) frame pixels."""
+    a, b, c = points[edges[:, 0], :2], points[edges[:, 1], :2], points[third, :2]
+    d = b - a
+    normal = np.c_[-d[:, 1], d[:, 0]] / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
+    normal *= np.where(((c - a) * normal).sum(1, keepdims=True) > 0, -1.0, 1.0)
+    per_vertex = np.zeros((len(points), 2))
+    np.add.at(per_vertex, edges[:, 0], normal)
+    np.add.at(per_vertex, edges[:, 1], normal)
+    return per_vertex / np.maximum(np.linalg.norm(per_vertex, axis=1, keepdims=True), 1e-6)
+
+
+FRINGE_CORNERS = [0, 1, 1, 0]  # a quad per rim edge: a, b, then b and a moved out
+FRINGE_OUTER = np.array([0.0, 0.0, 1.0, 1.0])
+
+
+def fringe_band(points: np.ndarray, edges: np.ndarray, third: np.ndarray) -> np.ndarray:
+    """(4E, 4) fringe vertices for this frame's head-mesh `points` (N, 3): x, y, z in frame
+    pixels and coverage (FRINGE_ALPHA on the rim, 0 FRINGE_PX out into the hole)."""
+    ids = edges[:, FRINGE_CORNERS].reshape(-1)
+    out = np.tile(FRINGE_OUTER, len(edges))
+    xyz = points[ids].astype(np.float64)
+    xyz[:, :2] += FRINGE_PX * out[:, None] * rim_normals(points, edges, third)[ids]
+    return np.c_[xyz, FRINGE_ALPHA * (1.0 - out)]
+
+
+def fringe_uv(rest: np.ndarray, edges: np.ndarray, third: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(4E, 2) texture coordinates of the fringe: each rim vertex's own, taken FRINGE_PX back
+    into the skin so the band never picks up the photo's eye white or mouth gap, which would
+    make a closed eye or mouth look open."""
+    ids = edges[:, FRINGE_CORNERS].reshape(-1)
+    xy = rest[ids, :2] - FRINGE_PX * rim_normals(rest, edges, third)[ids]
+    return (xy / np.array(size, np.float64)).astype(np.float32)
+
+
 class Renderer:
     """Draws an Avatar under a MotionFrame. Pass Qt's context to draw in a widget, else headless."""
 
-    def __init__(self, avatar: Avatar, ctx: moderngl.Context | None = None, msaa: int = 4):
+    def __init__(self, avatar: Avatar, ctx: moderngl.Context | None = None):
         self.avatar = avatar
         self.rig = R.build_rig(avatar)
         self.ctx = ctx or headless_context()
@@ -133,7 +172,6 @@ class Renderer:
         self._upload_textures()
         self._build_meshes()
         self._fbo = None
-        self.msaa = min(msaa, self.ctx.max_samples) if msaa > 1 else 0
 
     # ------------------------------------------------------------ setup
 
@@ -174,46 +212,16 @@ class Renderer:
         lid_tris += [(r * 9 + i, (r + 1) * 9 + i + 1, (r + 1) * 9 + i) for r in range(rows - 1) for i in range(8)]
         for side in ("Left", "Right"):
             self._mesh(f"lid{side}", lid_uv, np.array(lid_tris, np.int32))
+        self._rims = hole_rims(self.rig.triangles)
+        rim_uv = fringe_uv(self.rig.rest, *self._rims, self.size)
+        quads = 4 * np.arange(len(self._rims[0]))[:, None]
+        self._mesh("fringe", rim_uv, np.concatenate([quads + [0, 1, 2], quads + [0, 2, 3]]))
 
     def _target(self) -> list[moderngl.Framebuffer]:
-        """Offscreen targets: two frames (single-sampled, read back; two so one can be drawn
-        while the other is read) and, with MSAA, a multisampled frame used only inside the box
-        around the eyes and mouth."""
+        """Two offscreen frames, so one can be drawn while the other is read back."""
         if self._fbo is None:
-            ctx, size = self.ctx, self.size
-            self._fbo = [ctx.simple_framebuffer(size, components=4) for _ in range(2)]
-            if self.msaa:
-                self._ms_color = ctx.texture(size, 4, samples=self.msaa)
-                self._ms_depth = ctx.depth_renderbuffer(size, samples=self.msaa)
-                self._ms = ctx.framebuffer(self._ms_color, self._ms_depth)
-                self._resolve_prog = ctx.program(vertex_shader=RESOLVE_VERTEX, fragment_shader=RESOLVE_FRAGMENT)
-                tri = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], np.float32).tobytes())
-                self._resolve_vao = ctx.vertex_array(self._resolve_prog, [(tri, "2f", "in_corner")])
-                self._resolve_tri = tri
+            self._fbo = [self.ctx.simple_framebuffer(self.size, components=4) for _ in range(2)]
         return self._fbo
-
-    def _resolve(self, box: tuple[int, int, int, int], fbo: moderngl.Framebuffer) -> None:
-        """Average the multisampled box into `fbo` (scissored: nothing else is touched)."""
-        ctx = self.ctx
-        fbo.use()
-        ctx.scissor = box
-        ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND | moderngl.CULL_FACE)
-        self._ms_color.use(0)
-        self._resolve_prog["frame"].value = 0
-        self._resolve_prog["samples"].value = self.msaa
-        self._resolve_vao.render(moderngl.TRIANGLES)
-        ctx.scissor = None
-
-    def edge_box(self, head: np.ndarray) -> tuple[int, int, int, int]:
-        """(x, y, w, h) frame pixels around the eyes and mouth, where the mesh has holes and so
-        the only hard geometric edges: multisampling elsewhere would change no pixel."""
-        ids = list(L.EYES["Left"][4][1] + L.EYES["Right"][4][1] + L.LIP_OUTER_LOWER + L.LIP_OUTER_UPPER)
-        pts = head[ids, :2]
-        pad = 0.06 * self.rig.frame_axes.fw + 3
-        (x0, y0), (x1, y1) = np.floor(pts.min(0) - pad), np.ceil(pts.max(0) + pad)
-        w, h = self.size
-        x0, y0 = int(max(x0, 0)), int(max(y0, 0))
-        return x0, y0, int(min(x1, w)) - x0, int(min(y1, h)) - y0
 
     def layer_positions(self, f: MotionFrame) -> dict[str, np.ndarray]:
         """(n, 4) float32 per mesh: x, y, z in frame pixels and 'moved' in [0, 1]."""
@@ -248,8 +256,12 @@ class Renderer:
             crease, fold, margin = head[list(row1)], head[list(row0)], head[list(upper)]
             # The lash band (v 0.86..1) is kept thin: it spans a fixed share of the lid's height.
             lash_top = margin + LASH_SHARE * (fold - margin)
-            lid = np.concatenate([crease, fold, lash_top, margin])
-            out[f"lid{side}"] = np.c_[lid, np.ones(len(lid))]
+            down = (margin - fold)[:, :2]
+            edge = margin.copy()
+            edge[:, :2] += FRINGE_PX * down / np.maximum(np.linalg.norm(down, axis=1, keepdims=True), 1e-6)
+            lid = np.concatenate([crease, fold, lash_top, margin, edge])
+            out[f"lid{side}"] = np.c_[lid, np.r_[np.ones(len(lid) - len(edge)), np.zeros(len(edge))]]
+        out["fringe"] = fringe_band(head, *self._rims)
         return {k: v.astype(np.float32) for k, v in out.items()}
 
     def upload(self, f: MotionFrame) -> dict[str, np.ndarray]:
@@ -302,6 +314,7 @@ class Renderer:
         self.prog["depth_bias"].value = 0.0
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.enable(moderngl.BLEND)
+        self._draw("fringe", "photo", 3)
         for side in ("Left", "Right"):
             opacity = self._lid_opacity[side]
             if opacity > 0.0:
@@ -316,22 +329,11 @@ class Renderer:
         self._meshes[mesh][1].render(moderngl.TRIANGLES)
 
     def _draw_offscreen(self, f: MotionFrame, fbo: moderngl.Framebuffer) -> None:
-        """Queue one frame into `fbo`. The whole frame is drawn without multisampling, then the
-        box around the eyes and mouth, the only place with hard geometric edges, is drawn again
-        with MSAA and resolved over it: the picture of multisampling everything, for a fraction
-        of the cost on a software rasteriser."""
-        positions = self.upload(f)
+        """Queue one frame into `fbo`."""
+        self.upload(f)
         fbo.use()
         fbo.clear(depth=1.0)  # every pixel is covered by the head mesh or a sprite under it
         self.draw_layers()
-        if self.msaa:
-            box = self.edge_box(positions["head"])
-            self._ms.use()
-            self.ctx.scissor = box
-            self._ms.clear(depth=1.0)
-            self.draw_layers()
-            self.ctx.scissor = None
-            self._resolve(box, fbo)
 
     def _read(self, fbo: moderngl.Framebuffer) -> np.ndarray:
         w, h = self.size
@@ -370,9 +372,6 @@ class Renderer:
         if self._fbo is not None:
             for fbo in self._fbo:
                 fbo.release()
-            if self.msaa:
-                for obj in (self._ms, self._ms_color, self._ms_depth, self._resolve_vao, self._resolve_tri, self._resolve_prog):
-                    obj.release()
         if self._owns_ctx:
             self.ctx.release()
 
