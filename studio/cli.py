@@ -7,6 +7,7 @@ half-written: outputs are written to temporary files and renamed when complete.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -102,12 +103,14 @@ def cmd_analyze(args) -> int:
 def cmd_render(args) -> int:
     from tqdm import tqdm
 
-    from inference.audio import load_audio
+    from inference.audio import AudioFile
     from inference.errors import InputError
     from inference.export.render_video import render_video
+    from inference.export.video import probe_media
     from inference.face import Framing, analyze
     from inference.motion import MotionTrack
-    from inference.motion.from_speech import motion_from_speech, motion_from_text, read_transcript
+    from inference.motion.from_speech import motion_from_text, read_transcript
+    from inference.motion.stream import motion_frames, stream_motion
 
     out = _checked_output(args.output, ".mp4")
     sources = [x for x in (args.audio, args.motion, args.text) if x is not None]
@@ -115,7 +118,7 @@ def cmd_render(args) -> int:
         raise InputError("give one of: a speech file (render PORTRAIT AUDIO -o OUT.mp4), --text \"a script\", or --motion TRACK.json")
     if args.fps is not None and not 1 <= args.fps <= 120:
         raise InputError(f"--fps must be between 1 and 120, not {args.fps:g}")
-    voice = None
+    voice, expected = None, None
     if args.motion is not None:
         track = MotionTrack.load(args.motion)
         if track.n_frames == 0:
@@ -125,15 +128,23 @@ def cmd_render(args) -> int:
         fps, sound = args.fps or 25.0, None
         track, voice = motion_from_text(args.text, controls_from_args(args), fps)
     else:
+        # Speech is analysed as the video renders, a segment at a time, so an hour-long file
+        # needs no more memory than a short one. The first segment is taken now: a bad file
+        # fails before any work on the portrait.
         fps, sound = args.fps or 25.0, args.audio
-        track = motion_from_speech(args.audio, controls_from_args(args), fps, read_transcript(args.transcript))
+        blocks = stream_motion(args.audio, controls_from_args(args), fps, read_transcript(args.transcript))
+        track = motion_frames(itertools.chain([next(blocks)], blocks))
+        expected = max(1, round((probe_media(args.audio)["audio_duration"] or 0.0) * fps))
     avatar = analyze(args.portrait, Framing(args.framing, args.size))
     for note in avatar.notes:
         print(f"note: {note}", file=sys.stderr)
-    audio = load_audio(sound, sample_rate=48000) if sound else voice
-    total = max(1, int(round(track.duration * fps)))
+    if sound and probe_media(sound)["audio_sample_rate"] is None:
+        raise InputError(f"'{Path(sound).name}' has no audio track; choose a file with sound in it.")
+    audio = AudioFile(Path(sound), 48000) if sound else voice
+    total = expected or max(1, int(round(track.duration * fps)))
     with tqdm(total=total, unit="frame", desc="rendering", file=sys.stderr, dynamic_ncols=True) as bar:
-        n = render_video(avatar, track, out, audio=audio, fps=fps, progress=lambda done, _t: bar.update(done - bar.n))
+        n = render_video(avatar, track, out, audio=audio, fps=fps, total=total,
+                         progress=lambda done, _t: bar.update(done - bar.n))
     w, h = avatar.size
     print(f"wrote {out} ({w}x{h}, {n} frames at {fps:g} fps, {n / fps:.2f} s{', with audio' if audio else ''})", file=sys.stderr)
     return 0
@@ -145,7 +156,7 @@ def cmd_motion(args) -> int:
     out = _checked_output(args.output, ".json")
     track = motion_from_speech(args.audio, controls_from_args(args), args.fps, read_transcript(args.transcript))
     track.save(out)
-    print(f"wrote {out} ({track.n_frames} frames at {track.fps:g} fps, {len(track.to_json_dict()['channels'])} channels)", file=sys.stderr)
+    print(f"wrote {out} ({track.n_frames} frames at {track.fps:g} fps, {track.n_moving_channels} channels)", file=sys.stderr)
     return 0
 
 

@@ -45,6 +45,24 @@ class AudioClip:
         """Length in seconds."""
         return len(self.samples) / self.sample_rate
 
+    def chunks(self, chunk_seconds: float = 1.0) -> Iterator[np.ndarray]:
+        """The samples in pieces, as an AudioFile gives them."""
+        step = max(1, round(chunk_seconds * self.sample_rate))
+        for start in range(0, len(self.samples), step):
+            yield self.samples[start:start + step]
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """Audio read from disk a piece at a time, at `sample_rate` Hz: how an hour-long file reaches
+    the encoder without ever being in memory whole. Same `chunks` interface as AudioClip."""
+
+    path: Path
+    sample_rate: int
+
+    def chunks(self, chunk_seconds: float = 1.0) -> Iterator[np.ndarray]:
+        return iter_audio_chunks(self.path, self.sample_rate, chunk_seconds)
+
 
 def load_audio(path: str | Path, sample_rate: int = SPEECH_SAMPLE_RATE) -> AudioClip:
     """Decode the first audio track of `path` to float32 mono at `sample_rate` Hz."""

@@ -76,7 +76,7 @@ def recognize_phones(clip: AudioClip) -> list[Phone]:
             label = seg.word.upper()
             phones.append(Phone(SILENCE if label in ("SIL", "+NSN+", "+SPN+", "+BREATH+") else label,
                                 t0 + seg.start_frame / 100, t0 + (seg.end_frame + 1) / 100))
-    return _filled(phones, clip.duration)
+    return filled(phones, clip.duration)
 
 
 def normalise_transcript(text: str) -> str:
@@ -115,13 +115,13 @@ def align_phones(clip: AudioClip, transcript: str) -> list[Phone]:
         raise InputError("the transcript could not be aligned to the audio; check that it matches what is said")
     phones = [Phone(SILENCE if p.name.upper() == "SIL" else p.name.upper(), p.start / 100, (p.start + p.duration) / 100)
               for word in alignment for p in word]
-    return _filled(phones, clip.duration)
+    return filled(phones, clip.duration)
 
 
-def _filled(phones: list[Phone], duration: float) -> list[Phone]:
-    """Phones in order, gaps closed with silence, ending at the clip's end."""
+def filled(phones: list[Phone], duration: float, start: float = 0.0) -> list[Phone]:
+    """Phones in order, gaps closed with silence, from `start` to `duration` (s)."""
     out: list[Phone] = []
-    t = 0.0
+    t = start
     for p in sorted(phones, key=lambda p: p.start):
         if p.start > t + 1e-3:
             out.append(Phone(SILENCE, t, p.start))
@@ -150,12 +150,16 @@ class Prosody:
     pause: np.ndarray
 
 
-def frame_windows(samples: np.ndarray, sr: int, fps: float, width: int) -> np.ndarray:
-    """(T, width) windows centred on each video frame's centre, zero-padded at the ends."""
-    n = max(1, int(round(len(samples) / sr * fps)))
-    centres = ((np.arange(n) + 0.5) * sr / fps).astype(int)
+def frame_windows(samples: np.ndarray, sr: int, fps: float, width: int, first_frame: int = 0,
+                  n_frames: int | None = None, start_sample: int = 0) -> np.ndarray:
+    """(T, width) windows centred on video frames first_frame.. (absolute indices) of audio whose
+    first sample is absolute sample `start_sample`; zero-padded where the audio does not reach.
+    By default every frame the audio covers."""
+    if n_frames is None:
+        n_frames = max(1, int(round(len(samples) / sr * fps)))
+    centres = ((first_frame + np.arange(n_frames) + 0.5) * sr / fps).astype(np.int64) - start_sample
     padded = np.pad(samples, (width, width))
-    idx = centres[:, None] + np.arange(width)[None, :] + width // 2
+    idx = np.clip(centres[:, None] + np.arange(width)[None, :] + width // 2, 0, len(padded) - 1)
     return padded[idx]
 
 
@@ -173,20 +177,81 @@ def pitch_and_voicing(windows: np.ndarray, sr: int, fmin: float = 60.0, fmax: fl
     return sr / lag, strength
 
 
+@dataclass(frozen=True)
+class FrameLevels:
+    """Raw per-frame measures before they are judged against the speaker's own levels."""
+
+    db: np.ndarray  # (T,) power in dBFS over 30 ms
+    pitch_hz: np.ndarray  # (T,) autocorrelation pitch, meaningful where strength is high
+    strength: np.ndarray  # (T,) autocorrelation peak in [0, 1]
+
+
+def frame_levels(samples: np.ndarray, sr: int, fps: float, first_frame: int = 0,
+                 n_frames: int | None = None, start_sample: int = 0, block: int = 250) -> FrameLevels:
+    """Loudness and pitch of frames first_frame.. (see frame_windows for the arguments), worked
+    out `block` frames at a time: the windows and their spectra (~16 KB a frame) never exist for
+    a whole recording at once."""
+    if n_frames is None:
+        n_frames = max(1, int(round(len(samples) / sr * fps)))
+    parts = []
+    for a in range(0, n_frames, block):
+        k = min(block, n_frames - a)
+        loud_w = frame_windows(samples, sr, fps, int(0.03 * sr), first_frame + a, k, start_sample)
+        pitch, strength = pitch_and_voicing(
+            frame_windows(samples, sr, fps, int(0.04 * sr), first_frame + a, k, start_sample), sr)
+        parts.append((10 * np.log10((loud_w ** 2).mean(1) + 1e-10), pitch, strength))
+    return FrameLevels(*(np.concatenate(p) for p in zip(*parts)))
+
+
+class SpeakerLevels:
+    """The recording's loudness distribution, gathered frame by frame: a histogram, so memory
+    stays flat however long the speech, and a stream can judge each new piece against
+    everything heard so far."""
+
+    BIN_DB = 0.25
+    LOW_DB, HIGH_DB = -120.0, 10.0
+
+    def __init__(self) -> None:
+        self._counts = np.zeros(int((self.HIGH_DB - self.LOW_DB) / self.BIN_DB) + 1, np.int64)
+
+    def add(self, db: np.ndarray) -> None:
+        bins = ((np.clip(db, self.LOW_DB, self.HIGH_DB) - self.LOW_DB) / self.BIN_DB).astype(int)
+        self._counts += np.bincount(bins, minlength=len(self._counts))
+
+    def _percentile(self, q: float, above_db: float = -np.inf) -> float:
+        levels = self.LOW_DB + self.BIN_DB * np.arange(len(self._counts))
+        counts = np.where(levels > above_db, self._counts, 0)
+        if counts.sum() == 0:
+            return 0.0
+        return float(levels[np.searchsorted(np.cumsum(counts), q / 100 * counts.sum())])
+
+    def speech_reference_db(self) -> float:
+        """Loud speech: the 95th percentile of frames within 50 dB of the loudest (0 dB later)."""
+        if not self._counts.any():
+            return 0.0
+        loudest = self.LOW_DB + self.BIN_DB * np.nonzero(self._counts)[0][-1]
+        return self._percentile(95, loudest - 50) if loudest > -90 else self._percentile(95)
+
+    def floor_db(self) -> float:
+        """The noise floor, relative to the speech reference: the 10th percentile."""
+        return self._percentile(10) - self.speech_reference_db()
+
+
 def analyse_prosody(clip: AudioClip, fps: float) -> Prosody:
+    """Prosody of a whole clip, judged against the clip's own levels."""
     _check_rate(clip)
-    sr = clip.sample_rate
-    loud_w = frame_windows(clip.samples, sr, fps, int(0.03 * sr))
-    power = (loud_w ** 2).mean(1)
-    db = 10 * np.log10(power + 1e-10)
-    speech = db[db > db.max() - 50] if np.any(db > -90) else db
-    ref = np.percentile(speech, 95) if len(speech) else 0.0
-    loud = np.clip(db - ref, -60.0, 6.0)
-    pitch, strength = pitch_and_voicing(frame_windows(clip.samples, sr, fps, int(0.04 * sr)), sr)
-    voicing = np.clip((strength - 0.3) / 0.4, 0, 1) * (loud > -35)
-    pitch = np.where(voicing > 0.5, pitch, 0.0)
+    levels = frame_levels(clip.samples, clip.sample_rate, fps)
+    speaker = SpeakerLevels()
+    speaker.add(levels.db)
+    return judged_prosody(levels, speaker, fps)
+
+
+def judged_prosody(levels: FrameLevels, speaker: SpeakerLevels, fps: float) -> Prosody:
+    loud = np.clip(levels.db - speaker.speech_reference_db(), -60.0, 6.0)
+    voicing = np.clip((levels.strength - 0.3) / 0.4, 0, 1) * (loud > -35)
+    pitch = np.where(voicing > 0.5, levels.pitch_hz, 0.0)
     # Pauses: quiet relative to this recording's own noise floor (LibriVox hiss sits near -30 dB).
-    floor = float(np.percentile(loud, 10))
+    floor = max(-60.0, speaker.floor_db())
     return Prosody(fps, loud, pitch, voicing, pause=_pauses(loud, fps, floor + 0.3 * (0.0 - floor)))
 
 

@@ -12,7 +12,7 @@ import threading
 import numpy as np
 
 from inference.audio.load import AudioClip
-from inference.audio.speech import SILENCE, Phone, _filled
+from inference.audio.speech import SILENCE, Phone, filled
 from inference.errors import InputError
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -105,7 +105,7 @@ def phones_from_events(events: list[tuple[int, str]], rate: int, duration: float
         end = events[k + 1][0] if k + 1 < len(events) else int(duration * rate)
         if end > pos:
             phones.append(Phone(cmu_phone(name), pos / rate, end / rate))
-    return _filled(phones, duration)
+    return filled(phones, duration)
 
 
 _CONSONANTS = {

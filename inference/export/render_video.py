@@ -8,12 +8,12 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
-from inference.audio import AudioClip
+from inference.audio import AudioClip, AudioFile
 from inference.export.video import VideoWriter
 from inference.face.avatar import Avatar
-from inference.motion.track import MotionTrack
+from inference.motion.track import MotionFrame, MotionTrack
 from inference.render import Renderer
 
 SYNTHETIC_NOTE = "Synthetic video: an animated photo made with Avatar Studio"
@@ -59,36 +59,45 @@ class Cancelled(Exception):
 
 def render_video(
     avatar: Avatar,
-    track: MotionTrack,
+    track: "MotionTrack | Iterable[MotionFrame]",
     out_path: "str | Path",
-    audio: AudioClip | None = None,
+    audio: AudioClip | AudioFile | None = None,
     fps: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
     renderer: Renderer | None = None,
+    total: int | None = None,
 ) -> int:
     """Write `track` (resampled to `fps` if given) as H.264 + AAC; returns the frame count.
 
+    `track` may instead be a stream of frames at `fps` (required then), e.g. from speech being
+    analysed as it renders; `total` is then the expected count, for progress only.
     `progress(done, total)` is called after every frame. Setting `cancel` stops the export,
     deletes the partial file and raises Cancelled.
     """
-    if fps is not None and abs(fps - track.fps) > 1e-6:
-        track = track.resampled(fps)
-    total = track.n_frames
+    if isinstance(track, MotionTrack):
+        if fps is not None and abs(fps - track.fps) > 1e-6:
+            track = track.resampled(fps)
+        fps, total = track.fps, track.n_frames
+        frames: Iterable[MotionFrame] = (track.frame(i) for i in range(total))
+    elif fps is None:
+        raise ValueError("a stream of frames needs its fps")
+    else:
+        frames = track
     own = renderer is None
     renderer = renderer or Renderer(avatar)
     width, height = avatar.size
+    done = 0
     try:
-        with VideoWriter(out_path, width, height, track.fps, audio=audio, metadata={"comment": SYNTHETIC_NOTE}) as writer:
+        with VideoWriter(out_path, width, height, fps, audio=audio, metadata={"comment": SYNTHETIC_NOTE}) as writer:
             with _EncoderThread(writer) as encoder:
-                frames = (track.frame(i) for i in range(total))
                 for done, image in enumerate(renderer.render_frames(frames), start=1):
                     if cancel is not None and cancel.is_set():
                         raise Cancelled()  # leaving the with blocks through it deletes the partial file
                     encoder.put(image.copy())
                     if progress is not None:
-                        progress(done, total)
+                        progress(done, max(total or 0, done))
     finally:
         if own:
             renderer.release()
-    return total
+    return done

@@ -1,4 +1,4 @@
-"""Streaming MP4 export: RGB frames and an AudioClip in, H.264 + AAC out, through PyAV.
+"""Streaming MP4 export: RGB frames and audio (a clip, or a file read piece by piece) in, H.264 + AAC out.
 
 Frames are encoded as they arrive and the audio up to each frame's end time is encoded right
 after it, so memory stays flat for any length and the muxer always has both streams at hand
@@ -17,7 +17,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
-from inference.audio.load import AudioClip, SampleQueue
+from inference.audio.load import AudioClip, AudioFile, SampleQueue
 from inference.errors import InputError
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
@@ -54,7 +54,7 @@ class VideoWriter:
         width: int,
         height: int,
         fps: float | Fraction,
-        audio: AudioClip | None = None,
+        audio: AudioClip | AudioFile | None = None,
         metadata: dict[str, str] | None = None,
         crf: int = 20,
         preset: str = "veryfast",
@@ -225,9 +225,9 @@ def _add_h264_stream(container, width: int, height: int, fps: Fraction, crf: int
 
 
 class _AudioTrack:
-    """The AAC stream, fed from an AudioClip up to a sample count; silence past the clip's end."""
+    """The AAC stream, fed from a clip or file up to a sample count; silence past its end."""
 
-    def __init__(self, container, clip: AudioClip) -> None:
+    def __init__(self, container, clip: AudioClip | AudioFile) -> None:
         self.sample_rate = clip.sample_rate if clip.sample_rate in AAC_SAMPLE_RATES else AAC_FALLBACK_RATE
         self._container = container
         self._stream = container.add_stream("aac", rate=self.sample_rate)
@@ -255,12 +255,12 @@ class _AudioTrack:
 
 
 class _ResampledClip:
-    """An AudioClip read out at another rate, piece by piece; zeros once it has run out."""
+    """A clip or file read out at another rate, piece by piece; zeros once it has run out."""
 
-    def __init__(self, clip: AudioClip, sample_rate: int) -> None:
-        self._clip = clip
+    def __init__(self, clip: AudioClip | AudioFile, sample_rate: int) -> None:
+        self._source_rate = clip.sample_rate
+        self._pieces = clip.chunks(_SOURCE_BLOCK / clip.sample_rate)
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        self._position = 0  # next source sample to resample
         self._queue = SampleQueue()  # resampled samples not yet taken
         self._exhausted = False
 
@@ -273,15 +273,14 @@ class _ResampledClip:
         return np.pad(taken, (0, count - available))  # silence past the clip's end
 
     def _resample_next_block(self) -> None:
-        block = self._clip.samples[self._position:self._position + _SOURCE_BLOCK]
-        if len(block) == 0:
+        block = next(self._pieces, None)
+        if block is None:
             frames = self._resampler.resample(None)  # flush the filter's last few samples
             self._exhausted = True
         else:
-            frame = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
-            frame.sample_rate = self._clip.sample_rate
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block)[None, :], format="flt", layout="mono")
+            frame.sample_rate = self._source_rate
             frames = self._resampler.resample(frame)
-            self._position += len(block)
         for out in frames:
             if out is not None:
                 self._queue.push(out.to_ndarray().reshape(-1))

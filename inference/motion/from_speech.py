@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inference.audio import load_audio
 from inference.audio.load import AudioClip, resample
-from inference.audio.speech import SPEECH_RATE, align_phones, analyse_prosody, check_speech, recognize_phones
+from inference.audio.speech import SPEECH_RATE, align_phones, analyse_prosody, recognize_phones
 from inference.audio.tts import synthesize
 from inference.motion.controls import Controls
 from inference.motion.procedural import SpeechFeatures, generate
+from inference.motion.stream import collect, stream_motion
 from inference.motion.track import MotionTrack
 
 
@@ -31,9 +31,8 @@ def speech_features(clip: AudioClip, fps: float, transcript: str | None = None) 
 
 def motion_from_speech(path: "str | Path", controls: Controls = Controls(), fps: float = 25.0,
                        transcript: str | None = None) -> MotionTrack:
-    clip = load_audio(path, SPEECH_RATE)
-    check_speech(clip, Path(path).name)
-    return generate(speech_features(clip, fps, transcript), controls, fps)
+    """The whole track for a speech file (streamed through `stream_motion`, then joined)."""
+    return collect(stream_motion(path, controls, fps, transcript), fps)
 
 
 def motion_from_text(text: str, controls: Controls = Controls(), fps: float = 25.0) -> tuple[MotionTrack, AudioClip]:

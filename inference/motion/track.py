@@ -155,6 +155,11 @@ class MotionTrack:
         frames = [self.at_time(k / fps).values for k in range(n)]
         return MotionTrack(float(fps), np.stack(frames, axis=1))
 
+    @property
+    def n_moving_channels(self) -> int:
+        """Channels that leave neutral somewhere (those a saved track lists)."""
+        return int(np.any(self.data != NEUTRAL[:, None], axis=1).sum())
+
     def to_json_dict(self) -> dict:
         channels = {}
         for name in CHANNELS:
@@ -163,13 +168,26 @@ class MotionTrack:
                 channels[name] = [round(float(v), 5) for v in series]
         return {"fps": self.fps, "frames": self.n_frames, "channels": channels}
 
+    def _write_json(self, f) -> None:
+        """The same document as to_json_dict, written a channel at a time: an hour-long track
+        never exists as millions of Python floats at once."""
+        f.write(f'{{"fps": {json.dumps(self.fps)}, "frames": {self.n_frames}, "channels": {{')
+        first = True
+        for name in CHANNELS:
+            series = self.channel(name)
+            if np.any(series != NEUTRAL[CHANNEL_INDEX[name]]):
+                f.write(("" if first else ", ") + json.dumps(name) + ": ")
+                json.dump([round(float(v), 5) for v in series], f)
+                first = False
+        f.write("}}")
+
     def save(self, path: "str | os.PathLike[str]") -> None:
         """Write JSON to a temporary file beside `path`, then rename, so no half file is left."""
         path = Path(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
         try:
             with os.fdopen(fd, "w") as f:
-                json.dump(self.to_json_dict(), f)
+                self._write_json(f)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
