@@ -23,7 +23,7 @@ import numpy as np
 
 from inference.audio.speech import Phone, Prosody
 from inference.motion.controls import EMOTIONS, Controls
-from inference.motion.track import CHANNEL_INDEX, CHANNELS, NEUTRAL, MotionTrack
+from inference.motion.track import CHANNEL_INDEX, NEUTRAL, MotionTrack
 from inference.motion.visemes import SHAPES, shape_of
 
 ANTICIPATION = 1.4  # a phone's shape starts forming this much earlier than it lingers after
