@@ -237,14 +237,24 @@ def below_runs(x: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     return runs
 
 
-def rigid_jitter(landmarks: list[np.ndarray | None], window: int = 5) -> float:
-    """Mean frame-to-frame displacement (px) of the rigid landmarks minus their moving average."""
-    pts = np.stack([lm[list(M.RIGID), :2] for lm in landmarks if lm is not None]).astype(np.float64)
+# Forehead and nose-bridge points: no expression channel moves them, so what they do beyond the
+# head's own smooth motion is tracker response to the picture, i.e. jitter. (The eye corners and
+# cheeks of M.RIGID follow blinks and the jaw.)
+STILL_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 109, 338, 67, 297)
+
+
+def rigid_jitter(landmarks: list[np.ndarray | None], window: int = 5, points=tuple(M.RIGID),
+                 keep: np.ndarray | None = None) -> float:
+    """Mean frame-to-frame displacement (px) of `points` minus their moving average, over the
+    frames in `keep` (all by default)."""
+    pts = np.stack([lm[list(points), :2] for lm in landmarks if lm is not None]).astype(np.float64)
     kernel = np.ones(window) / window
     half = window // 2
     smooth = np.apply_along_axis(lambda s: np.convolve(np.pad(s, half, mode="edge"), kernel, "valid"), 0, pts)
-    residual = pts - smooth
-    return float(np.linalg.norm(np.diff(residual, axis=0), axis=2).mean())
+    steps = np.linalg.norm(np.diff(pts - smooth, axis=0), axis=2).mean(1)
+    if keep is not None:
+        steps = steps[keep[1:len(steps) + 1] & keep[:len(steps)]]
+    return float(steps.mean())
 
 
 def head_angles(neutral: np.ndarray, landmarks: list[np.ndarray | None]) -> np.ndarray:
@@ -288,7 +298,8 @@ def report_head(neutral_lm: np.ndarray, lms: list[np.ndarray | None], track: Mot
           f"{pearson(angles[open_eyes, 1], track.channel('headPitch')[open_eyes].astype(np.float64)):.3f}")
 
 
-def report_jitter(b: Bench, lms: list[np.ndarray | None], track: MotionTrack) -> None:
+def report_jitter(b: Bench, lms: list[np.ndarray | None], track: MotionTrack,
+                  blinks: list[tuple[int, int]]) -> None:
     moving = rigid_jitter(lms)
     still = rigid_jitter(b.render_and_track(PORTRAIT, [MotionFrame.neutral()] * track.n_frames))
     head_only = MotionTrack.from_channels(track.fps, {c: track.channel(c) for c in ("headYaw", "headPitch", "headRoll")})
@@ -297,6 +308,21 @@ def report_jitter(b: Bench, lms: list[np.ndarray | None], track: MotionTrack) ->
           f"{moving:.3f} px; neutral still render {still:.3f} px; ratio {ratio_text(moving, still)}")
     print(f"    for reference: the same track's head channels alone (no face motion) {smooth_head:.3f} px, "
           f"ratio {ratio_text(moving, smooth_head)}")
+    open_eyes = np.ones(track.n_frames, bool)
+    for s, e in blinks:
+        open_eyes[max(0, s - 2):e + 2] = False
+    head_lms = b.render_and_track(PORTRAIT, track_frames(head_only))
+    a = rigid_jitter(lms, points=STILL_POINTS, keep=open_eyes)
+    n = rigid_jitter(head_lms, points=STILL_POINTS, keep=open_eyes)
+    print(f"  jitter of forehead and nose-bridge points, blink frames (+-2) left out: {a:.3f} px against "
+          f"{n:.3f} px for the neutral-faced render with the same head motion: ratio {ratio_text(a, n)}")
+    # The same measure on the renderer's own vertices: what the picture does, without Face Mesh
+    # re-fitting its whole face model whenever the mouth opens.
+    with Renderer(b.avatar(PORTRAIT)) as r:
+        verts = lambda t: [np.c_[r.layer_positions(t.frame(i))["head"][:, :2], np.zeros(len(r.rig.rest))]
+                           for i in range(t.n_frames)]
+        a, n = rigid_jitter(verts(track), points=STILL_POINTS), rigid_jitter(verts(head_only), points=STILL_POINTS)
+    print(f"    on the rendered mesh itself (no tracker): {a:.3f} px against {n:.3f} px, ratio {ratio_text(a, n)}")
 
 
 def ratio_text(a: float, b: float) -> str:
@@ -324,7 +350,7 @@ def bench_long_clip(b: Bench) -> None:
     print(f"  {track.n_frames} frames; {misses(lms)}")
     blinks = report_blinks(lms, track)
     report_head(neutral, lms, track, blinks)
-    report_jitter(b, lms, track)
+    report_jitter(b, lms, track, blinks)
     report_pauses(clip, lms)
 
 

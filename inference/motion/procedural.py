@@ -24,10 +24,14 @@ import numpy as np
 from inference.audio.speech import Phone, Prosody
 from inference.motion.controls import EMOTIONS, Controls
 from inference.motion.track import CHANNEL_INDEX, NEUTRAL, MotionTrack
-from inference.motion.visemes import SHAPES, shape_of
+from inference.motion.visemes import SHAPES, VOWEL_SHAPES, shape_of
 
 ANTICIPATION = 1.4  # a phone's shape starts forming this much earlier than it lingers after
 MIN_SPREAD_S = 0.035
+JAW_FLOOR = 0.35  # jaw opening, as a share of the viseme's, in the quietest speech (1.1 when loud)
+BREATH_S, BREATH_JAW = 0.3, 0.1  # lips part over the last 0.3 s of a pause, by this much jawOpen
+SETTLE_S = 0.2  # lips close over the last 0.2 s before a pause, as the phrase fades
+HUSH_DB, HUSH_CLOSE = -18.0, 0.6  # below HUSH_DB the lips close, up to HUSH_CLOSE 12 dB lower
 CONTEXT_S = 3.0  # features a window needs either side of the frames it decides (longest filter ~2 s)
 FIRST_BLEND = CHANNEL_INDEX["gazePitch"] + 1  # channels from here on are blendshapes in [0, 1]
 
@@ -109,15 +113,15 @@ def lip_channels(phones, prosody: Prosody, t: np.ndarray, expressiveness: float)
     fps = prosody.fps
     first = int(round(t[0] * fps)) if len(t) else 0  # absolute index of frame 0
     closures = []
-    for p in phones:
-        target, dominance = SHAPES[shape_of(p.label)]
+    for p, shape in zip(phones, shapes_in_context(phones)):
+        target, dominance = SHAPES[shape]
         centre, half = (p.start + p.end) / 2, max((p.end - p.start) / 2, MIN_SPREAD_S)
         lo = int(max(0, (centre - 4 * half * ANTICIPATION) * fps - first))
         hi = int(min(len(t), (centre + 4 * half) * fps + 1 - first))
         if hi <= lo:
             continue
         dt = t[lo:hi] - centre
-        bilabial = shape_of(p.label) == "bilabial"
+        bilabial = shape == "bilabial"
         # Bilabials close briefly and exactly (clamped below), so they do not spread.
         spread = half if bilabial else np.where(dt < 0, half * ANTICIPATION, half)
         d = dominance * np.exp(-((dt / spread) ** 2))
@@ -132,21 +136,57 @@ def lip_channels(phones, prosody: Prosody, t: np.ndarray, expressiveness: float)
     pause = shrink_runs(prosody.pause, int(round(0.06 * fps)))
     speaking = ~pause
     energy = np.clip((prosody.loudness_db + 30.0) / 30.0, 0.0, 1.2)
-    out["jawOpen"] = out["jawOpen"] * (0.7 + 0.4 * energy) * speaking
+    out["jawOpen"] = out["jawOpen"] * (JAW_FLOOR + (1.1 - JAW_FLOOR) * energy) * speaking
+    # Quiet speech (a fading phrase end, a soft consonant) narrows the lips as well as the jaw;
+    # on a photo taken with parted lips only mouthClose can do that.
+    hush = np.clip((HUSH_DB - prosody.loudness_db) / 12.0, 0.0, 1.0) * HUSH_CLOSE
+    out["mouthClose"] = np.maximum(out["mouthClose"], hush)
     for k in names:
-        if k not in ("jawOpen", "mouthClose"):
+        if k != "jawOpen":
             out[k] = out[k] * speaking
     # The lips meet on m, b, p whatever the neighbours, and rest closed in silence, even on a
     # photo taken with the mouth open.
-    out["mouthClose"] = np.zeros_like(t)
     for a, b in closures:
         i0, i1 = max(0, int(a * fps) - first), int(np.ceil(b * fps)) - first
         if i1 < 0:
             continue
         out["jawOpen"][i0:i1 + 1] = np.minimum(out["jawOpen"][i0:i1 + 1], 0.03)
         out["mouthClose"][i0:i1 + 1] = 1.0
-    out["mouthClose"] = np.maximum(out["mouthClose"], prosody.pause.astype(float))
+    # Lips part for the breath just before speech starts, else rest closed through a pause, and
+    # start closing as a phrase fades out.
+    breath = ramps_before(prosody.pause, fps, BREATH_S, into_speech=True)
+    out["jawOpen"] = out["jawOpen"] + BREATH_JAW * breath
+    settle = ramps_before(prosody.pause, fps, SETTLE_S, into_speech=False)
+    # Before the first word the face rests as photographed; only once speech has begun do the
+    # lips close in its pauses.
+    spoken = np.maximum.accumulate(~prosody.pause) if first == 0 else np.ones(len(t), bool)
+    rest = prosody.pause * spoken * (1.0 - breath)
+    out["mouthClose"] = np.maximum(out["mouthClose"], np.maximum(rest, settle))
     return {k: smooth_both_ways(v, fps, 0.02) for k, v in out.items()}
+
+
+def shapes_in_context(phones) -> list[str]:
+    """Each phone's viseme, with one rule of context: a close rounded vowel running straight into
+    another vowel is the glide w (the recogniser often hears "w-ai" as UW OY)."""
+    shapes = [shape_of(p.label) for p in phones]
+    for i in range(len(shapes) - 1):
+        if shapes[i] == "close_round" and shapes[i + 1] in VOWEL_SHAPES:
+            shapes[i] = "glide"
+    return shapes
+
+
+def ramps_before(pause: np.ndarray, fps: float, seconds: float, into_speech: bool) -> np.ndarray:
+    """(T,) in [0, 1], rising over the `seconds` before each change of `pause`: the end of a
+    pause (into_speech: the lips part to breathe in before speaking) or the end of a phrase (the
+    lips close as its sound fades). 0 elsewhere."""
+    out = np.zeros(len(pause))
+    ramp = max(1, int(round(seconds * fps)))
+    side = pause if into_speech else ~pause  # where the ramp may run
+    for end in np.nonzero(side[:-1] & ~side[1:])[0] + 1:
+        k = np.arange(max(0, end - ramp), end)
+        x = (k - (end - ramp) + 1) / ramp
+        out[k] = np.maximum(out[k], x * x * (3 - 2 * x) * side[k])
+    return out
 
 
 def shrink_runs(mask: np.ndarray, frames: int) -> np.ndarray:

@@ -18,8 +18,10 @@ SHAPES: dict[str, tuple[dict[str, float], float]] = {
     "spread": ({"jawOpen": 0.2, "mouthStretchLeft": 0.45, "mouthStretchRight": 0.45, "mouthSmileLeft": 0.12,
                 "mouthSmileRight": 0.12}, 1.0),
     "round": ({"jawOpen": 0.25, "mouthPucker": 0.55, "mouthFunnel": 0.45}, 1.3),
+    # Close rounded vowels (oo): a small opening between pursed lips, the jaw only a little open.
+    "close_round": ({"jawOpen": 0.12, "mouthPucker": 0.7, "mouthFunnel": 0.35, "mouthClose": 0.3}, 1.3),
     # w: a labial glide, lips pursed to a narrow opening over an almost closed jaw.
-    "glide": ({"jawOpen": 0.06, "mouthPucker": 0.75, "mouthFunnel": 0.25}, 1.5),
+    "glide": ({"jawOpen": 0.06, "mouthPucker": 0.75, "mouthFunnel": 0.25, "mouthClose": 1.0}, 1.5),
     "rhotic": ({"jawOpen": 0.18, "mouthFunnel": 0.35, "mouthPucker": 0.2}, 1.0),
     "postalveolar": ({"jawOpen": 0.12, "mouthFunnel": 0.55, "mouthPucker": 0.25}, 1.2),
     "dental": ({"jawOpen": 0.18, "mouthStretchLeft": 0.1, "mouthStretchRight": 0.1}, 0.7),
@@ -34,7 +36,7 @@ PHONE_SHAPE = {
     "AA": "open", "AE": "open", "AH": "open", "AO": "open", "AW": "open", "AY": "open",
     "EH": "mid", "EY": "mid",
     "IH": "spread", "IY": "spread", "Y": "spread",
-    "OW": "round", "UW": "round", "UH": "round", "OY": "round", "W": "glide",
+    "OW": "round", "UW": "close_round", "UH": "close_round", "OY": "round", "W": "glide",
     "ER": "rhotic", "R": "rhotic",
     "SH": "postalveolar", "ZH": "postalveolar", "CH": "postalveolar", "JH": "postalveolar",
     "TH": "dental", "DH": "dental",
@@ -42,6 +44,7 @@ PHONE_SHAPE = {
     "K": "velar", "G": "velar", "NG": "velar", "HH": "velar",
 }
 
+VOWEL_SHAPES = ("open", "mid", "spread", "round", "close_round")
 OPEN_VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "EY", "OW")
 BILABIALS = ("M", "B", "P")
 

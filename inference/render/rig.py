@@ -221,6 +221,12 @@ def _jaw_weights(lm: np.ndarray, rest: np.ndarray, n_rings: int) -> np.ndarray:
     handles.update(jaw_line)
     upper = [1, 4, 5, 195, 2, 98, 327, 234, 454, 127, 356, 205, 425, 50, 280, 36, 266, 203, 423, 165, 391, 92, 322]
     handles.update({i: 0.0 for i in upper})
+    # Everything above the nose tip is skull: without these anchors the field far from every
+    # handle drifts to their average, and an open jaw dragged the forehead down by ~1 % of the frame.
+    down = np.array([-(lm[263, 1] - lm[33, 1]), lm[263, 0] - lm[33, 0]], np.float64)  # perpendicular to the eyes
+    down /= np.linalg.norm(down) * np.sign(down[1] or 1.0)
+    height = lm[:N_FACE, :2] @ down
+    handles.update({int(i): 0.0 for i in np.nonzero(height < height[1])[0] if i not in handles})
     chin_soft = {18: 1.0, 200: 1.0, 199: 1.0, 175: 1.0, 83: 1.0, 313: 1.0, 201: 1.0, 421: 1.0, 208: 1.0, 428: 1.0}
     handles.update(chin_soft)
     ids = np.array(list(handles))
