@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -28,10 +29,12 @@ DEMO_PORTRAIT = ASSETS / "demo_portrait.png"
 DEMO_VOICE = ASSETS / "demo_voice.wav"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 TICK_MS = 16  # ~60 Hz: how often the playhead is read and a frame requested
+MAX_RECENT = 8
+LAST = object()  # "whatever was open when the studio last closed, else the demo"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, portrait: Path | None = DEMO_PORTRAIT, voice: Path | None = DEMO_VOICE):
+    def __init__(self, portrait: "Path | None | object" = LAST, voice: "Path | None | object" = LAST):
         super().__init__()
         self.setWindowTitle("Avatar Studio")
         self.setAcceptDrops(True)
@@ -50,6 +53,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(settings.value("geometry"))
         else:
             self.resize(1100, 720)
+        self.controls.set_values(saved_controls(settings))
+        portrait = last_file(settings, "portrait", DEMO_PORTRAIT) if portrait is LAST else portrait
+        voice = last_file(settings, "audio", DEMO_VOICE) if voice is LAST else voice
         if portrait is not None:
             self.open_portrait(Path(portrait))
         if voice is not None:
@@ -112,6 +118,24 @@ class MainWindow(QMainWindow):
             action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+            if slot == self._ask_audio:
+                self.recent_menu = menu.addMenu("Open &Recent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_files(QSettings()):
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_any(p))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+
+    def open_any(self, path: Path) -> None:
+        """A portrait by its image suffix, else speech."""
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            self.open_portrait(path)
+        else:
+            self.open_audio(path)
 
     # ------------------------------------------------------------ loading
 
@@ -127,7 +151,7 @@ class MainWindow(QMainWindow):
 
     def open_portrait(self, path: Path) -> None:
         self.statusBar().showMessage(f"Analysing {path.name}…")
-        self._start("portrait", lambda: analyze(path), self._portrait_ready)
+        self._start("portrait", lambda: analyze(path), lambda avatar: self._portrait_ready(avatar, path))
 
     def open_audio(self, path: Path) -> None:
         self.statusBar().showMessage(f"Loading {path.name}…")
@@ -172,7 +196,8 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         QMessageBox.warning(self, "Avatar Studio", message)
 
-    def _portrait_ready(self, avatar) -> None:
+    def _portrait_ready(self, avatar, path: Path) -> None:
+        remember_file(QSettings(), "portrait", path)
         self.preview.set_avatar(avatar)
         notes = "; ".join(avatar.notes)
         self.statusBar().showMessage(f"Portrait: {Path(avatar.source).name}" + (f" ({notes})" if notes else ""), 8000)
@@ -180,6 +205,7 @@ class MainWindow(QMainWindow):
 
     def _audio_ready(self, result) -> None:
         path, clip, track = result
+        remember_file(QSettings(), "audio", path)
         self.player.load(clip)
         self.track = track
         self.speech_label.setText(f"{path.name} — {clip.duration:.1f} s")
@@ -243,8 +269,37 @@ class MainWindow(QMainWindow):
             job.wait()
         self._jobs.clear()
         self._retired.clear()
-        QSettings().setValue("geometry", self.saveGeometry())
+        settings = QSettings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("controls", json.dumps(self.controls.values()))
         super().closeEvent(event)
+
+
+def saved_controls(settings: QSettings) -> dict[str, float]:
+    """Slider values saved at the last close (unknown or damaged entries are ignored)."""
+    try:
+        values = json.loads(str(settings.value("controls", "{}")))
+    except ValueError:
+        return {}
+    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float))} if isinstance(values, dict) else {}
+
+
+def last_file(settings: QSettings, kind: str, fallback: Path) -> Path:
+    """The portrait or speech open at the last close, if it still exists, else `fallback`."""
+    last = settings.value(f"last_{kind}")
+    return Path(last) if last and Path(last).is_file() else fallback
+
+
+def recent_files(settings: QSettings) -> list[Path]:
+    return [Path(p) for p in json.loads(str(settings.value("recent", "[]"))) if Path(p).is_file()]
+
+
+def remember_file(settings: QSettings, kind: str, path: Path) -> None:
+    """Make `path` the last `kind` opened and the first of the recent files."""
+    path = path.resolve()
+    settings.setValue(f"last_{kind}", str(path))
+    recent = [str(path)] + [str(p) for p in recent_files(settings) if p != path]
+    settings.setValue("recent", json.dumps(recent[:MAX_RECENT]))
 
 
 def make_app(argv: list[str]) -> QApplication:

@@ -110,3 +110,34 @@ def test_a_newer_portrait_wins_over_a_slower_older_one(studio_window, qtbot, tmp
     qtbot.waitUntil(lambda: not studio_window._jobs and not studio_window._retired, timeout=30_000)
     qtbot.waitUntil(lambda: studio_window.preview._renderer is not None
                     and studio_window.preview._renderer.avatar.source.endswith("second.png"), timeout=5000)
+
+
+def test_the_next_start_restores_portrait_speech_sliders_and_recent_files(studio_window, qtbot, tmp_path):
+    from studio.app import MainWindow
+
+    src = Image.open(REPO / "assets" / "demo_portrait.png").convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    photo = tmp_path / "mirrored.jpg"
+    src.save(photo, quality=92)
+    drop(studio_window, photo)
+    qtbot.waitUntil(lambda: not studio_window._jobs and studio_window.preview._renderer.avatar.source.endswith("mirrored.jpg"),
+                    timeout=30_000)
+    studio_window.controls.set_value("headDistance", 1.2)
+    studio_window.controls.set_value("gazeYaw", -10.0)
+    studio_window.close()
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: not again._jobs and again.preview._renderer is not None and again.player.clip is not None,
+                    timeout=30_000)
+    try:
+        assert again.preview._renderer.avatar.source.endswith("mirrored.jpg")
+        assert again.speech_label.text().startswith("demo_voice.wav")
+        assert again.controls.values()["headDistance"] == pytest.approx(1.2)
+        assert again.controls.values()["gazeYaw"] == pytest.approx(-10.0)
+        again._fill_recent()
+        names = [a.text() for a in again.recent_menu.actions()]
+        assert names[:2] == ["mirrored.jpg", "demo_voice.wav"] or names[:2] == ["demo_voice.wav", "mirrored.jpg"]
+        assert "demo_portrait.png" in names
+    finally:
+        again.close()
