@@ -17,6 +17,7 @@ from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from inference.face.avatar import Avatar
 from inference.motion import MotionFrame
 from inference.render import Renderer
+from inference.render.rig import Rig
 
 BACKGROUND = (0.11, 0.11, 0.12)
 
@@ -42,15 +43,16 @@ class PreviewWidget(QOpenGLWidget):
         self.setMinimumSize(320, 320)
         self._ctx: moderngl.Context | None = None
         self._renderer: Renderer | None = None
-        self._pending: Avatar | None = None
+        self._pending: tuple[Avatar, Rig | None] | None = None
         self._frame = MotionFrame.neutral()
         self._stamps: list[float] = []
         self.frames_drawn = 0
 
     # ------------------------------------------------------------ public
 
-    def set_avatar(self, avatar: Avatar) -> None:
-        self._pending = avatar
+    def set_avatar(self, avatar: Avatar, rig: Rig | None = None) -> None:
+        """Show `avatar` from the next paint; pass its rig if built already (off the GUI thread)."""
+        self._pending = (avatar, rig)
         self.update()
 
     def set_frame(self, frame: MotionFrame) -> None:
@@ -71,7 +73,7 @@ class PreviewWidget(QOpenGLWidget):
         ctx = self._ctx
         fbo = ctx.detect_framebuffer(self.defaultFramebufferObject())
         if self._pending is not None:
-            self._swap_renderer(self._pending)
+            self._swap_renderer(*self._pending)
             self._pending = None
         if self._renderer is None:
             fbo.use()
@@ -82,10 +84,10 @@ class PreviewWidget(QOpenGLWidget):
         self._count_fps()
         self.frame_drawn.emit()
 
-    def _swap_renderer(self, avatar: Avatar) -> None:
+    def _swap_renderer(self, avatar: Avatar, rig: Rig | None) -> None:
         if self._renderer is not None:
             self._renderer.release()
-        self._renderer = Renderer(avatar, ctx=self._ctx)
+        self._renderer = Renderer(avatar, ctx=self._ctx, rig=rig)
 
     def _viewport(self) -> tuple[int, int, int, int]:
         """The frame fitted inside the widget, centred, in device pixels."""

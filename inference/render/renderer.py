@@ -157,9 +157,11 @@ def fringe_uv(rest: np.ndarray, edges: np.ndarray, third: np.ndarray, size: tupl
 class Renderer:
     """Draws an Avatar under a MotionFrame. Pass Qt's context to draw in a widget, else headless."""
 
-    def __init__(self, avatar: Avatar, ctx: moderngl.Context | None = None):
+    def __init__(self, avatar: Avatar, ctx: moderngl.Context | None = None, rig: R.Rig | None = None):
+        """`rig`: the avatar's rig if already built (R.build_rig, ~0.3 s, needs no GL, so a GUI
+        can build it on a worker thread)."""
         self.avatar = avatar
-        self.rig = R.build_rig(avatar)
+        self.rig = rig if rig is not None else R.build_rig(avatar)
         self.ctx = ctx or headless_context()
         self._owns_ctx = ctx is None
         self.size = avatar.size
