@@ -1,8 +1,9 @@
 """Speech analysis: timed phones from PocketSphinx, and prosody per video frame.
 
 Phones come from phone recognition (no transcript) or forced alignment to a transcript, both
-with the English models shipped inside the pocketsphinx wheel, in the CMU phone set. Long audio
-is cut at pauses into pieces of at most MAX_PIECE_S, so memory stays flat whatever the length.
+with the English models shipped inside the pocketsphinx wheel, in the CMU phone set. A clip is
+recognised in pieces of at most MAX_PIECE_S cut at pauses; files of any length are fed through
+here a segment at a time by inference.motion.stream.
 """
 
 from __future__ import annotations
@@ -88,10 +89,8 @@ def normalise_transcript(text: str) -> str:
 
 def align_phones(clip: AudioClip, transcript: str) -> list[Phone]:
     """Forced alignment of `transcript` to the audio: phones with the words' own pronunciations.
-
-    Words missing from the dictionary fall back to phone recognition for the whole clip, with
-    a note in the raised error if that too fails.
-    """
+    Words missing from the English dictionary, or a transcript that does not fit the audio,
+    raise InputError saying so."""
     from pocketsphinx import Decoder
 
     _check_rate(clip)
@@ -271,7 +270,14 @@ def _pauses(loud: np.ndarray, fps: float, quiet_db: float, min_s: float = 0.2) -
     return out
 
 
+SILENT_PEAK = 1e-3  # full scale; a recording that never reaches it is silence
+
+
+def silent_error(name: str) -> InputError:
+    return InputError(f"'{name}' is silent; choose a recording with speech in it")
+
+
 def check_speech(clip: AudioClip, name: str) -> None:
     """Pure silence (or a near-silent file) cannot drive a face: say so."""
-    if len(clip.samples) == 0 or float(np.max(np.abs(clip.samples))) < 1e-3:
-        raise InputError(f"'{name}' is silent; choose a recording with speech in it")
+    if len(clip.samples) == 0 or float(np.max(np.abs(clip.samples))) < SILENT_PEAK:
+        raise silent_error(name)

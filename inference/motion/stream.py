@@ -20,7 +20,9 @@ import numpy as np
 
 from inference.audio.load import AudioClip, iter_audio_chunks, load_audio
 from inference.audio.speech import (
+    SILENT_PEAK,
     SPEECH_RATE,
+    FrameLevels,
     Phone,
     SpeakerLevels,
     align_phones,
@@ -29,6 +31,7 @@ from inference.audio.speech import (
     frame_levels,
     judged_prosody,
     recognize_phones,
+    silent_error,
 )
 from inference.errors import InputError
 from inference.motion.controls import Controls
@@ -37,7 +40,6 @@ from inference.motion.track import MotionFrame, MotionTrack
 
 SEGMENT_S = 30.0  # seconds of motion decided per step (cut at the quietest point of its second half)
 MAX_ALIGN_S = 600.0
-SILENT_PEAK = 1e-3  # full scale; below this everywhere, a file is silence
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _segments(chunks: Iterator[np.ndarray], phones: PhoneSource, generator: Moti
                 peak = max(peak, float(np.abs(chunk).max(initial=0.0)))
         total = max(1, int(round(buf.end / per_frame))) if ended else None
         if ended and peak < SILENT_PEAK:
-            raise InputError(f"'{name}' is silent; choose a recording with speech in it")
+            raise silent_error(name)
         w0 = max(0, start - context)
         reach = total if ended else int(buf.end // per_frame) - 1  # frames the audio fully covers
         levels = frame_levels(buf.samples, SPEECH_RATE, fps, w0, reach - w0, buf.start)
@@ -123,7 +125,8 @@ def _segments(chunks: Iterator[np.ndarray], phones: PhoneSource, generator: Moti
         if w1 > heard:
             speaker.add(levels.db[heard - w0:w1 - w0])
             heard = w1
-        window = _slice_levels(levels, w1 - w0)
+        n = w1 - w0
+        window = FrameLevels(levels.db[:n], levels.pitch_hz[:n], levels.strength[:n])
         t0, t1 = w0 / fps, w1 / fps
         found = phones(buf.between(int(w0 * per_frame), int(w1 * per_frame)), int(w0 * per_frame) / SPEECH_RATE, t1)
         features = SpeechFeatures(tuple(filled(found, t1, start=t0)), judged_prosody(window, speaker, fps), t1, w0)
@@ -138,10 +141,6 @@ def _quietest(db: np.ndarray, first: int, lo: int, hi: int) -> int:
     """The frame in [lo, hi) where the 100 ms around it is quietest (`db` starts at frame `first`)."""
     smooth = np.convolve(db, np.ones(3) / 3, mode="same")[lo - first:hi - first]
     return lo + int(np.argmin(smooth))
-
-
-def _slice_levels(levels, n: int):
-    return type(levels)(levels.db[:n], levels.pitch_hz[:n], levels.strength[:n])
 
 
 def motion_frames(blocks: Iterable[np.ndarray]) -> Iterator[MotionFrame]:

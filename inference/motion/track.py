@@ -13,7 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -155,30 +155,28 @@ class MotionTrack:
         frames = [self.at_time(k / fps).values for k in range(n)]
         return MotionTrack(float(fps), np.stack(frames, axis=1))
 
-    @property
-    def n_moving_channels(self) -> int:
-        """Channels that leave neutral somewhere (those a saved track lists)."""
-        return int(np.any(self.data != NEUTRAL[:, None], axis=1).sum())
-
-    def to_json_dict(self) -> dict:
-        channels = {}
+    def _moving_channels(self) -> Iterator[tuple[str, list[float]]]:
+        """(name, values rounded for JSON) of each channel that leaves neutral somewhere: the
+        channels a saved track lists."""
         for name in CHANNELS:
             series = self.channel(name)
             if np.any(series != NEUTRAL[CHANNEL_INDEX[name]]):
-                channels[name] = [round(float(v), 5) for v in series]
-        return {"fps": self.fps, "frames": self.n_frames, "channels": channels}
+                yield name, [round(float(v), 5) for v in series]
+
+    @property
+    def n_moving_channels(self) -> int:
+        return int(np.any(self.data != NEUTRAL[:, None], axis=1).sum())
+
+    def to_json_dict(self) -> dict:
+        return {"fps": self.fps, "frames": self.n_frames, "channels": dict(self._moving_channels())}
 
     def _write_json(self, f) -> None:
         """The same document as to_json_dict, written a channel at a time: an hour-long track
         never exists as millions of Python floats at once."""
         f.write(f'{{"fps": {json.dumps(self.fps)}, "frames": {self.n_frames}, "channels": {{')
-        first = True
-        for name in CHANNELS:
-            series = self.channel(name)
-            if np.any(series != NEUTRAL[CHANNEL_INDEX[name]]):
-                f.write(("" if first else ", ") + json.dumps(name) + ": ")
-                json.dump([round(float(v), 5) for v in series], f)
-                first = False
+        for k, (name, values) in enumerate(self._moving_channels()):
+            f.write(("" if k == 0 else ", ") + json.dumps(name) + ": ")
+            json.dump(values, f)
         f.write("}}")
 
     def save(self, path: "str | os.PathLike[str]") -> None:

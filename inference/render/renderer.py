@@ -44,7 +44,7 @@ FRAGMENT_SHADER = """
 #version 330
 uniform sampler2D tex;
 uniform sampler2D plate;
-uniform int mode;       // 1 RGBA sprite, 2 head mesh (alpha = person mask where moved), 3 hole fringe
+uniform int mode;       // 1 RGBA sprite (and fringes), 2 head mesh (alpha = person mask where moved)
 uniform float opacity;
 in vec2 v_uv;
 in vec2 v_screen;
@@ -57,10 +57,8 @@ void main() {
         // drawn as a layer of its own: one full-frame pass fewer on a software rasteriser.
         float a = mix(1.0, t.a, clamp(v_move, 0.0, 1.0));
         color = vec4(mix(texture(plate, v_screen).rgb, t.rgb, a), 1.0);
-    } else if (mode == 3) {
-        color = vec4(t.rgb, v_move);  // the fringe carries its coverage in the 'moved' slot
     } else {
-        color = vec4(t.rgb, t.a * opacity * v_move);  // sprites: 'moved' slot = coverage
+        color = vec4(t.rgb, t.a * opacity * v_move);  // sprites and fringes: 'moved' slot = coverage
     }
 }
 """
@@ -316,7 +314,7 @@ class Renderer:
         self.prog["depth_bias"].value = 0.0
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.enable(moderngl.BLEND)
-        self._draw("fringe", "photo", 3)
+        self._draw("fringe", "photo", 1)  # the photo's alpha (the person mask) is 1 on every rim
         for side in ("Left", "Right"):
             opacity = self._lid_opacity[side]
             if opacity > 0.0:
