@@ -1,4 +1,9 @@
-"""The studio's main window: preview, speech transport, sliders; opens on the demo portrait and voice."""
+"""The studio's main window: the live preview, the speech and its transport, the controls, the
+timeline along the bottom and export; it opens on the demo portrait and voice.
+
+Threads: analysis and decoding run as Jobs; the motion for the playhead comes from the
+MotionThread; exports render on their own thread. The GUI thread only draws and routes.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,22 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QSurfaceFormat
 from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
-from inference.audio import load_audio
-from inference.audio.load import resample
 from inference.face import analyze
-from inference.motion import MotionFrame
-from inference.audio.speech import SPEECH_RATE, check_speech
-from inference.motion.from_speech import speech_features
-from inference.motion.procedural import generate
+from inference.motion.from_speech import Speech, speech_from_file, speech_from_text
 from inference.render.rig import build_rig
-from studio.controls import ControlPanel, apply_controls
+from studio.controls import ControlPanel
+from studio.export import ExportDialog
+from studio.motion_thread import PREVIEW_FPS, MotionThread
 from studio.playback import AudioPlayer
 from studio.preview import PreviewWidget, gl_surface_format
+from studio.sources import SpeechSources
+from studio.theme import apply_dark_theme
+from studio.timeline import Timeline
 from studio.workers import Job
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -40,10 +45,18 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Avatar Studio")
         self.setAcceptDrops(True)
         self.player = AudioPlayer()
-        self.track = None
+        self.speech: Speech | None = None
+        self.portrait_path: Path | None = None
+        self.export_dialog: ExportDialog | None = None
         self._jobs: dict[str, Job] = {}
         self._retired: set[Job] = set()  # superseded jobs still running; kept alive until done
         self._job_seq = 0
+        self._asked = 0  # number of the newest frame asked of the motion thread
+        self._shown = 0  # number of the newest frame handed to the preview
+        self.motion = MotionThread(self)
+        self.motion.frame_ready.connect(self._frame_ready)
+        self.motion.track_ready.connect(lambda track: self.timeline.set_track(track))
+        self.motion.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self._build_ui()
         self._build_menu()
         self._timer = QTimer(self)
@@ -53,8 +66,10 @@ class MainWindow(QMainWindow):
         if settings.value("geometry"):
             self.restoreGeometry(settings.value("geometry"))
         else:
-            self.resize(1100, 720)
+            self.resize(1280, 860)
         self.controls.set_values(saved_controls(settings))
+        self.motion.set_controls(self.controls.controls())
+        self.motion.start()
         portrait = last_file(settings, "portrait", DEMO_PORTRAIT) if portrait is LAST else portrait
         voice = last_file(settings, "audio", DEMO_VOICE) if voice is LAST else voice
         if portrait is not None:
@@ -66,40 +81,39 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self) -> None:
         self.preview = PreviewWidget()
-        self.preview.fps_measured.connect(lambda fps: self.fps_label.setText(f"{fps:.0f} fps"))
+        self.preview.fps_measured.connect(lambda fps: self.fps_label.setText(f"Preview {fps:.0f} fps"))
         self.controls = ControlPanel()
-        self.controls.changed.connect(self._refresh)
+        self.controls.changed.connect(self._controls_changed)
+        self.timeline = Timeline()
+        self.timeline.seek_requested.connect(self.seek)
 
-        self.play_button = QPushButton("Play")
-        self.play_button.setObjectName("play")
-        self.play_button.clicked.connect(self.toggle_play)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.clicked.connect(self.stop)
-        self.speech_label = QLabel("No speech loaded")
-        self.speech_label.setWordWrap(True)
-        self.time_label = QLabel("0:00.0")
-        transport = QHBoxLayout()
-        for w in (self.play_button, self.stop_button, self.time_label):
-            transport.addWidget(w)
-        speech = QGroupBox("Speech")
-        sv = QVBoxLayout(speech)
-        sv.addWidget(self.speech_label)
-        sv.addLayout(transport)
-        sliders = QGroupBox("Gaze, head and expression")
-        QVBoxLayout(sliders).addWidget(self.controls)
-
-        side = QVBoxLayout()
-        side.addWidget(speech)
-        side.addWidget(sliders)
-        side.addStretch(1)
         panel = QWidget()
-        panel.setLayout(side)
-        panel.setFixedWidth(380)
+        side = QVBoxLayout(panel)
+        side.setContentsMargins(0, 0, 4, 0)
+        side.addWidget(self._speech_box())
+        controls_box = QGroupBox("Controls")
+        QVBoxLayout(controls_box).addWidget(self.controls)
+        side.addWidget(controls_box)
+        self.export_button = QPushButton("Export video…")
+        self.export_button.setObjectName("exportVideo")
+        self.export_button.clicked.connect(self.ask_export)
+        side.addWidget(self.export_button)
+        side.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(400)
+
         body = QHBoxLayout()
         body.addWidget(self.preview, 1)
-        body.addWidget(panel)
+        body.addWidget(scroll)
         central = QWidget()
-        central.setLayout(body)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.timeline)
         self.setCentralWidget(central)
 
         self.busy = QProgressBar()
@@ -110,10 +124,35 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.fps_label)
 
+    def _speech_box(self) -> QGroupBox:
+        self.play_button = QPushButton("Play")
+        self.play_button.setObjectName("play")
+        self.play_button.setShortcut(Qt.Key.Key_Space)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.speech_label = QLabel("No speech loaded")
+        self.speech_label.setWordWrap(True)
+        self.time_label = QLabel("0:00.0")
+        transport = QHBoxLayout()
+        for w in (self.play_button, self.stop_button, self.time_label):
+            transport.addWidget(w)
+        self.sources = SpeechSources(recordings_folder())
+        self.sources.open_file_requested.connect(self._ask_audio)
+        self.sources.speak_requested.connect(self.speak)
+        self.sources.recorded.connect(self.open_audio)
+        box = QGroupBox("Speech")
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.speech_label)
+        layout.addLayout(transport)
+        layout.addWidget(self.sources)
+        return box
+
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         for text, shortcut, slot in (("Open &Portrait…", QKeySequence.StandardKey.Open, self._ask_portrait),
                                      ("Open &Audio…", "Ctrl+Shift+O", self._ask_audio),
+                                     ("&Export Video…", "Ctrl+E", self.ask_export),
                                      ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
             action = QAction(text, self)
             action.setShortcut(shortcut)
@@ -122,6 +161,8 @@ class MainWindow(QMainWindow):
             if slot == self._ask_audio:
                 self.recent_menu = menu.addMenu("Open &Recent")
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
+            if slot == self.ask_export:
+                menu.addSeparator()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -141,7 +182,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ loading
 
     def _ask_portrait(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open portrait", "", "Images (*.jpg *.jpeg *.png *.webp)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open portrait", "", "Images (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)")
         if path:
             self.open_portrait(Path(path))
 
@@ -157,14 +198,11 @@ class MainWindow(QMainWindow):
 
     def open_audio(self, path: Path) -> None:
         self.statusBar().showMessage(f"Loading {path.name}…")
+        self._start("speech", lambda: with_features(speech_from_file(path)), lambda result: self._speech_ready(*result, path))
 
-        def load():
-            clip = load_audio(path, sample_rate=48000)
-            speech = resample(clip, SPEECH_RATE)  # decode once; analysis wants 16 kHz
-            check_speech(speech, path.name)
-            return path, clip, generate(speech_features(speech, 25.0))
-
-        self._start("audio", load, self._audio_ready)
+    def speak(self, text: str) -> None:
+        self.statusBar().showMessage("Speaking the script…")
+        self._start("speech", lambda: with_features(speech_from_text(text)), lambda result: self._speech_ready(*result, None))
 
     def _start(self, kind: str, fn, on_result) -> None:
         self._job_seq += 1
@@ -200,18 +238,22 @@ class MainWindow(QMainWindow):
 
     def _portrait_ready(self, avatar, rig, path: Path) -> None:
         remember_file(QSettings(), "portrait", path)
+        self.portrait_path = path
         self.preview.set_avatar(avatar, rig)
         notes = "; ".join(avatar.notes)
         self.statusBar().showMessage(f"Portrait: {Path(avatar.source).name}" + (f" ({notes})" if notes else ""), 8000)
         self._refresh()
 
-    def _audio_ready(self, result) -> None:
-        path, clip, track = result
-        remember_file(QSettings(), "audio", path)
-        self.player.load(clip)
-        self.track = track
-        self.speech_label.setText(f"{path.name} — {clip.duration:.1f} s")
-        self.statusBar().showMessage(f"Speech: {path.name}", 5000)
+    def _speech_ready(self, speech: Speech, features, path: Path | None) -> None:
+        if path is not None:
+            remember_file(QSettings(), "audio", path)
+        self.speech = speech
+        self.player.load(speech.playback)
+        self.play_button.setText("Play")
+        self.timeline.set_speech(speech.playback.samples, speech.playback.sample_rate, speech.phones)
+        self.motion.set_speech(features)
+        self.speech_label.setText(f"{speech.name} — {speech.duration:.1f} s")
+        self.statusBar().showMessage(f"Speech: {speech.name}", 5000)
         self._refresh()
 
     # ------------------------------------------------------------ transport
@@ -232,6 +274,10 @@ class MainWindow(QMainWindow):
         self.play_button.setText("Play")
         self._refresh()
 
+    def seek(self, seconds: float) -> None:
+        self.player.seek(seconds)
+        self._refresh()
+
     def _tick(self) -> None:
         if self.player.playing:
             if self.player.finished:
@@ -239,15 +285,44 @@ class MainWindow(QMainWindow):
                 self.play_button.setText("Play")
             self._refresh()
 
-    def current_frame(self) -> MotionFrame:
-        t = self.player.position()
-        base = self.track.at_time(t) if self.track is not None and (self.player.playing or t > 0) else MotionFrame.neutral()
-        return apply_controls(base, self.controls.values())
+    def _controls_changed(self) -> None:
+        self.motion.set_controls(self.controls.controls())
+        self._refresh()
 
     def _refresh(self) -> None:
+        """Show the playhead's time and ask the motion thread for its frame."""
         t = self.player.position()
         self.time_label.setText(f"{int(t // 60)}:{t % 60:04.1f}")
-        self.preview.set_frame(self.current_frame())
+        self.timeline.set_time(t)
+        # Stopped at the very start, the face rests as photographed (with the conditions).
+        at_rest = self.speech is None or (not self.player.playing and t == 0)
+        self._asked = self.motion.request(None if at_rest else t)
+
+    def _frame_ready(self, number: int, frame) -> None:
+        if number < self._shown:  # an older request overtaken by a newer one: drop it
+            return
+        self._shown = number
+        self.preview.set_frame(frame, tag=number)
+
+    def settled(self) -> bool:
+        """True once the newest frame asked for has been drawn and no job runs (for tests and
+        benchmarks)."""
+        return not self._jobs and self.preview.drawn_tag == self._asked
+
+    # ------------------------------------------------------------ export
+
+    def ask_export(self) -> None:
+        if self.portrait_path is None or self.speech is None:
+            QMessageBox.information(self, "Export video", "Open a portrait and some speech first.")
+            return
+        if self.export_dialog is not None and self.export_dialog.running:
+            self.export_dialog.raise_()
+            return
+        self.export_dialog = ExportDialog(self.portrait_path, self.speech, self.controls.controls(),
+                                          suggested_export_path(self.portrait_path, self.speech), self)
+        self.export_dialog.finished_export.connect(
+            lambda path: self.statusBar().showMessage(f"Exported {path}", 10000))
+        self.export_dialog.show()
 
     # ------------------------------------------------------------ drag and drop, closing
 
@@ -257,16 +332,20 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
-            path = Path(url.toLocalFile())
-            if path.suffix.lower() in IMAGE_SUFFIXES:
-                self.open_portrait(path)
-            else:
-                self.open_audio(path)
+            self.open_any(Path(url.toLocalFile()))
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
+        if self.export_dialog is not None and self.export_dialog.running:
+            answer = QMessageBox.question(self, "Avatar Studio", "An export is running. Cancel it and quit?")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.export_dialog.close()
         self._timer.stop()
         self.player.stop()
+        self.sources.microphone.stop_all()
+        self.motion.stop()
         for job in list(self._jobs.values()) + list(self._retired):
             job.wait()
         self._jobs.clear()
@@ -281,13 +360,36 @@ def with_rig(avatar):
     return avatar, build_rig(avatar)
 
 
-def saved_controls(settings: QSettings) -> dict[str, float]:
-    """Slider values saved at the last close (unknown or damaged entries are ignored)."""
+def with_features(speech: Speech):
+    return speech, speech.features(PREVIEW_FPS)
+
+
+def recordings_folder() -> Path:
+    """Where microphone recordings are kept, so none is lost when the studio closes."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".avatar-studio") / "recordings"
+
+
+def suggested_export_path(portrait: Path, speech: Speech) -> Path:
+    """<Videos or home>/<portrait>-<speech>.mp4, numbered if that exists."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation) or Path.home())
+    if not folder.is_dir():
+        folder = Path.home()
+    stem = f"{portrait.stem}-{Path(speech.name).stem}".replace(" ", "_")
+    path, n = folder / f"{stem}.mp4", 2
+    while path.exists():
+        path, n = folder / f"{stem}-{n}.mp4", n + 1
+    return path
+
+
+def saved_controls(settings: QSettings) -> dict:
+    """Control values saved at the last close (a damaged entry is ignored; the panel skips
+    unknown keys)."""
     try:
         values = json.loads(str(settings.value("controls", "{}")))
     except ValueError:
         return {}
-    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float))} if isinstance(values, dict) else {}
+    return values if isinstance(values, dict) else {}
 
 
 def last_file(settings: QSettings, kind: str, fallback: Path) -> Path:
@@ -313,6 +415,7 @@ def make_app(argv: list[str]) -> QApplication:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName("AvatarStudio")
     app.setApplicationName("Avatar Studio")
+    apply_dark_theme(app)
     return app
 
 

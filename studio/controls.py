@@ -1,7 +1,9 @@
-"""The side panel's sliders: each maps to motion channels, shows its value with units, resets.
+"""The side panel's controls: VASA-1's conditions (gaze, head distance, emotion) and the motion's
+amounts (head motion, expressiveness, blink rate), each with its value in units and a reset.
 
-Slider values are offsets on top of the speech-driven motion (gaze adds degrees, head distance
-multiplies, expression adds blendshape weight), applied on every preview frame while playing.
+`ControlPanel.controls()` turns them into the same `Controls` the command line takes. The studio
+applies the conditions to every preview frame and regenerates the motion when an amount changes
+(studio.motion_thread), so all of them act while the speech plays.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSlider, QToolButton, QWidget
 
-from inference.motion import MotionFrame
+from inference.motion.controls import EMOTIONS, Controls, Curve
 
 
 @dataclass(frozen=True)
@@ -21,41 +23,38 @@ class Control:
     lo: float
     hi: float
     default: float
-    unit: str
+    unit: str  # "°", "x" (a factor), "%" (a share, 1 = 100 %), "/min"
     step: float = 0.01
+    tip: str = ""
 
     def text(self, v: float) -> str:
         if self.unit == "°":
             return f"{v:+.0f}°"
         if self.unit == "x":
             return f"{v:.2f}×"
+        if self.unit == "/min":
+            return f"{v:.0f} /min"
         return f"{v * 100:.0f} %"
 
 
-CONTROLS = (
-    Control("gazeYaw", "Gaze left / right", -20, 20, 0, "°", 1),
-    Control("gazePitch", "Gaze down / up", -12, 12, 0, "°", 1),
-    Control("headDistance", "Head distance", 0.8, 1.25, 1.0, "x"),
-    Control("headYaw", "Head turn", -15, 15, 0, "°", 1),
-    Control("headPitch", "Head nod", -10, 10, 0, "°", 1),
-    Control("headRoll", "Head tilt", -15, 15, 0, "°", 1),
-    Control("smile", "Smile", 0, 1, 0, "%"),
-    Control("browInnerUp", "Brows up", 0, 1, 0, "%"),
-    Control("eyeWide", "Eyes wide", 0, 1, 0, "%"),
-    Control("jawOpen", "Jaw open", 0, 1, 0, "%"),
-)
-
-
-def apply_controls(frame: MotionFrame, values: dict[str, float]) -> MotionFrame:
-    """The frame with the panel's offsets applied."""
-    changes = {}
-    for key in ("gazeYaw", "gazePitch", "headYaw", "headPitch", "headRoll", "browInnerUp", "jawOpen"):
-        changes[key] = frame[key] + values.get(key, 0.0)
-    changes["headDistance"] = frame["headDistance"] * values.get("headDistance", 1.0)
-    for side in ("Left", "Right"):
-        changes[f"mouthSmile{side}"] = frame[f"mouthSmile{side}"] + values.get("smile", 0.0)
-        changes[f"eyeWide{side}"] = frame[f"eyeWide{side}"] + values.get("eyeWide", 0.0)
-    return frame.with_values(**changes)
+GROUPS = {
+    "Gaze": (
+        Control("gazeYaw", "Left / right", -20, 20, 0, "°", 1, "Where the eyes look, degrees; + is to the image's right"),
+        Control("gazePitch", "Down / up", -12, 12, 0, "°", 1, "Where the eyes look, degrees; + is up"),
+    ),
+    "Head": (
+        Control("headDistance", "Distance", 0.8, 1.25, 1.0, "x",
+                tip="How near the head comes: 1.2× shows the face 20 % larger, 0.8× 20 % smaller"),
+        Control("motionScale", "Motion", 0, 2, 1, "%", tip="How much the head nods, sways and turns while speaking"),
+    ),
+    "Expression": (
+        Control("emotionStrength", "Strength", 0, 1, 0.6, "%", tip="How strongly the chosen emotion shows"),
+        Control("expressiveness", "Expressiveness", 0, 2, 1, "%", tip="How far the lips and brows move with the speech"),
+        Control("blinkRate", "Blinks", 0, 40, 17, "/min", 1, "Blinks per minute on average (people blink 15–20)"),
+    ),
+}
+CONTROLS = tuple(c for group in GROUPS.values() for c in group)
+DEFAULT_EMOTION = "neutral"
 
 
 class ControlPanel(QWidget):
@@ -63,43 +62,100 @@ class ControlPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setColumnStretch(1, 1)
+        self._grid = QGridLayout(self)
+        self._grid.setColumnStretch(1, 1)
+        self._grid.setVerticalSpacing(4)
         self._sliders: dict[str, tuple[Control, QSlider, QLabel]] = {}
-        for row, c in enumerate(CONTROLS):
-            name = QLabel(c.label)
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setObjectName(f"slider_{c.key}")
-            slider.setRange(round(c.lo / c.step), round(c.hi / c.step))
-            slider.setValue(round(c.default / c.step))
-            value = QLabel(c.text(c.default))
-            value.setMinimumWidth(48)
-            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            reset = QToolButton()
-            reset.setText("↺")
-            reset.setToolTip(f"Reset {c.label.lower()}")
-            reset.setObjectName(f"reset_{c.key}")
-            slider.valueChanged.connect(lambda _v, key=c.key: self._on_change(key))
-            reset.clicked.connect(lambda _=False, key=c.key: self.set_value(key, self._sliders[key][0].default))
-            for col, w in enumerate((name, slider, value, reset)):
-                grid.addWidget(w, row, col)
-            self._sliders[c.key] = (c, slider, value)
+        for title, group in GROUPS.items():
+            self._add_heading(title)
+            if title == "Expression":
+                self._add_emotion_row()
+            for c in group:
+                self._add_slider_row(c)
+
+    # ------------------------------------------------------------ building
+
+    def _add_heading(self, title: str) -> None:
+        heading = QLabel(title)
+        heading.setStyleSheet("font-weight: 600; color: #8b8f96; padding-top: 6px;")
+        self._grid.addWidget(heading, self._grid.rowCount(), 0, 1, 4)
+
+    def _add_row(self, label: str, editor: QWidget, value: QLabel | None, reset: QToolButton) -> None:
+        row = self._grid.rowCount()
+        self._grid.addWidget(QLabel(label), row, 0)
+        self._grid.addWidget(editor, row, 1)
+        if value is not None:
+            self._grid.addWidget(value, row, 2)
+        self._grid.addWidget(reset, row, 3)
+
+    def _reset_button(self, key: str, what: str, on_click) -> QToolButton:
+        reset = QToolButton()
+        reset.setText("↺")
+        reset.setToolTip(f"Reset {what}")
+        reset.setObjectName(f"reset_{key}")
+        reset.clicked.connect(lambda _=False: on_click())
+        return reset
+
+    def _add_slider_row(self, c: Control) -> None:
+        slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setObjectName(f"slider_{c.key}")
+        slider.setRange(round(c.lo / c.step), round(c.hi / c.step))
+        slider.setValue(round(c.default / c.step))
+        slider.setToolTip(c.tip)
+        value = QLabel(c.text(c.default))
+        value.setMinimumWidth(56)
+        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        slider.valueChanged.connect(lambda _v, key=c.key: self._on_change(key))
+        reset = self._reset_button(c.key, c.label.lower(), lambda key=c.key: self.set_value(key, self._sliders[key][0].default))
+        self._add_row(c.label, slider, value, reset)
+        self._sliders[c.key] = (c, slider, value)
+
+    def _add_emotion_row(self) -> None:
+        self.emotion_box = QComboBox()
+        self.emotion_box.setObjectName("emotion")
+        self.emotion_box.addItems([name.capitalize() for name in EMOTIONS])
+        self.emotion_box.setToolTip("An emotion laid over the speech; its strength is set below")
+        self.emotion_box.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        reset = self._reset_button("emotion", "emotion", lambda: self.set_emotion(DEFAULT_EMOTION))
+        self._add_row("Emotion", self.emotion_box, None, reset)
 
     def _on_change(self, key: str) -> None:
         c, slider, label = self._sliders[key]
         label.setText(c.text(slider.value() * c.step))
         self.changed.emit()
 
-    def values(self) -> dict[str, float]:
-        return {k: s.value() * c.step for k, (c, s, _) in self._sliders.items()}
+    # ------------------------------------------------------------ values
+
+    def values(self) -> dict[str, "float | str"]:
+        """Every control's value (numbers in the units shown, `emotion` by name): what is saved."""
+        values: dict[str, float | str] = {k: s.value() * c.step for k, (c, s, _) in self._sliders.items()}
+        values["emotion"] = self.emotion()
+        return values
+
+    def emotion(self) -> str:
+        return list(EMOTIONS)[self.emotion_box.currentIndex()]
+
+    def controls(self) -> Controls:
+        v = self.values()
+        return Controls(gaze_yaw=Curve.constant(v["gazeYaw"]), gaze_pitch=Curve.constant(v["gazePitch"]),
+                        distance=Curve.constant(v["headDistance"]), emotion=self.emotion(),
+                        emotion_strength=Curve.constant(v["emotionStrength"]), motion_scale=v["motionScale"],
+                        expressiveness=v["expressiveness"], blink_rate=v["blinkRate"])
 
     def set_value(self, key: str, value: float) -> None:
         c, slider, _ = self._sliders[key]
         slider.setValue(round(value / c.step))
 
-    def set_values(self, values: dict[str, float]) -> None:
+    def set_emotion(self, name: str) -> None:
+        if name in EMOTIONS:
+            self.emotion_box.setCurrentIndex(list(EMOTIONS).index(name))
+
+    def set_values(self, values: dict) -> None:
+        """Restore saved values; unknown keys and wrong types (an older version's) are ignored."""
         for k, v in values.items():
-            if k in self._sliders:
+            if k == "emotion" and isinstance(v, str):
+                self.set_emotion(v)
+            elif k in self._sliders and isinstance(v, (int, float)):
                 self.set_value(k, float(v))
 
     def slider(self, key: str) -> QSlider:

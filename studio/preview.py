@@ -45,6 +45,8 @@ class PreviewWidget(QOpenGLWidget):
         self._renderer: Renderer | None = None
         self._pending: tuple[Avatar, Rig | None] | None = None
         self._frame = MotionFrame.neutral()
+        self._tag = 0
+        self.drawn_tag = -1
         self._stamps: list[float] = []
         self.frames_drawn = 0
 
@@ -55,8 +57,10 @@ class PreviewWidget(QOpenGLWidget):
         self._pending = (avatar, rig)
         self.update()
 
-    def set_frame(self, frame: MotionFrame) -> None:
-        self._frame = frame
+    def set_frame(self, frame: MotionFrame, tag: int = 0) -> None:
+        """Draw `frame` at the next paint; `tag` (the motion request's number) is kept as
+        `drawn_tag` once drawn, so callers can tell when what they asked for is on screen."""
+        self._frame, self._tag = frame, tag
         self.update()
 
     @property
@@ -81,6 +85,7 @@ class PreviewWidget(QOpenGLWidget):
             return
         self._renderer.draw(self._frame, fbo, flip=True, viewport=self._viewport(), background=BACKGROUND)
         self.frames_drawn += 1
+        self.drawn_tag = self._tag
         self._count_fps()
         self.frame_drawn.emit()
 

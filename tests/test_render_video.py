@@ -30,3 +30,30 @@ def test_cancel_stops_and_deletes_the_partial_file(tmp_path, renderers):
     with pytest.raises(Cancelled):
         render_video(r.avatar, MotionTrack.neutral(200, 25), tmp_path / "b.mp4", progress=progress, cancel=cancel, renderer=r)
     assert list(tmp_path.iterdir()) == []
+
+
+def first_frame(path):
+    import av
+
+    with av.open(str(path)) as container:
+        return next(container.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def test_watermark_marks_the_bottom_right_corner_only(tmp_path, renderers):
+    import numpy as np
+
+    from inference.export.watermark import Watermark
+
+    r = renderers(RETRACK_PORTRAITS[0])
+    render_video(r.avatar, MotionTrack.neutral(3, 25), tmp_path / "plain.mp4", renderer=r)
+    render_video(r.avatar, MotionTrack.neutral(3, 25), tmp_path / "marked.mp4", renderer=r, watermark=True)
+    plain, marked = first_frame(tmp_path / "plain.mp4"), first_frame(tmp_path / "marked.mp4")
+    diff = np.abs(marked.astype(int) - plain.astype(int)).sum(2)
+    mark = Watermark.for_frame(*r.avatar.size)
+    h, w = mark.alpha.shape[:2]
+    inside = diff[mark.y:mark.y + h, mark.x:mark.x + w]
+    assert mark.x > r.avatar.size[0] * 0.6 and mark.y > r.avatar.size[1] * 0.85  # a corner, not the face
+    assert inside.max() > 150 and (inside > 60).mean() > 0.1  # legible strokes
+    outside = diff.copy()
+    outside[max(0, mark.y - 8):mark.y + h + 8, max(0, mark.x - 8):mark.x + w + 8] = 0  # codec blocks bleed a little
+    assert outside.max() < 40

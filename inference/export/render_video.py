@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 from inference.audio import AudioClip, AudioFile
 from inference.export.video import VideoWriter
+from inference.export.watermark import Watermark
 from inference.face.avatar import Avatar
 from inference.motion.track import MotionFrame, MotionTrack
 from inference.render import Renderer
@@ -67,13 +68,15 @@ def render_video(
     cancel: threading.Event | None = None,
     renderer: Renderer | None = None,
     total: int | None = None,
+    watermark: bool = False,
 ) -> int:
     """Write `track` (resampled to `fps` if given) as H.264 + AAC; returns the frame count.
 
     `track` may instead be a stream of frames at `fps` (required then), e.g. from speech being
     analysed as it renders; `total` is then the expected count, for progress only.
     `progress(done, total)` is called after every frame. Setting `cancel` stops the export,
-    deletes the partial file and raises Cancelled.
+    deletes the partial file and raises Cancelled. `watermark` marks every frame visibly as
+    synthetic (the file's metadata always says so).
     """
     if isinstance(track, MotionTrack):
         if fps is not None and abs(fps - track.fps) > 1e-6:
@@ -87,6 +90,7 @@ def render_video(
     own = renderer is None
     renderer = renderer or Renderer(avatar)
     width, height = avatar.size
+    mark = Watermark.for_frame(width, height) if watermark else None
     done = 0
     try:
         with VideoWriter(out_path, width, height, fps, audio=audio, metadata={"comment": SYNTHETIC_NOTE}) as writer:
@@ -94,7 +98,8 @@ def render_video(
                 for done, image in enumerate(renderer.render_frames(frames), start=1):
                     if cancel is not None and cancel.is_set():
                         raise Cancelled()  # leaving the with blocks through it deletes the partial file
-                    encoder.put(image.copy())
+                    image = image.copy()
+                    encoder.put(mark.stamp(image) if mark is not None else image)
                     if progress is not None:
                         progress(done, max(total or 0, done))
     finally:

@@ -4,7 +4,7 @@ over time in seconds, linearly interpolated and held past the ends."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -67,6 +67,12 @@ class Controls:
             raise InputError(f"expressiveness must be between 0 and 2, not {self.expressiveness:g}")
         if not 0.0 <= self.blink_rate <= 60.0:
             raise InputError(f"blink rate must be between 0 and 60 per minute, not {self.blink_rate:g}")
+
+    def without_conditions(self) -> "Controls":
+        """The same amounts and seed with gaze, distance and emotion neutral: for motion whose
+        conditions are applied afterwards, frame by frame (procedural.apply_conditions)."""
+        return replace(self, gaze_yaw=Curve.constant(0.0), gaze_pitch=Curve.constant(0.0),
+                       distance=Curve.constant(1.0), emotion="neutral", emotion_strength=Curve.constant(0.0))
 
 
 def parse_curve(text: str, what: str) -> Curve:

@@ -92,14 +92,23 @@ class ProceduralGenerator:
         t = t[core]
         data[CHANNEL_INDEX["eyeBlinkLeft"]] = events["blink"]
         data[CHANNEL_INDEX["eyeBlinkRight"]] = events["blink"]
-        data[CHANNEL_INDEX["gazeYaw"]] = events["gaze"][0] + controls.gaze_yaw.at(t)
-        data[CHANNEL_INDEX["gazePitch"]] = events["gaze"][1] + controls.gaze_pitch.at(t)
-        data[CHANNEL_INDEX["headDistance"]] = controls.distance.at(t)
-        strength = np.clip(controls.emotion_strength.at(t), 0, 1)
-        for name, w in EMOTIONS[controls.emotion].items():
-            data[CHANNEL_INDEX[name]] += w * strength
-        data[FIRST_BLEND:] = np.clip(data[FIRST_BLEND:], 0, 1)
-        return data.astype(np.float32)
+        data[CHANNEL_INDEX["gazeYaw"]] = events["gaze"][0]
+        data[CHANNEL_INDEX["gazePitch"]] = events["gaze"][1]
+        return apply_conditions(data, t, controls).astype(np.float32)
+
+
+def apply_conditions(data: np.ndarray, t: np.ndarray, controls: Controls) -> np.ndarray:
+    """VASA-1's conditions on motion `data` (channels x frames, at times `t` in s), in place:
+    gaze offsets (degrees), head distance (a factor), the emotion's offsets; blendshapes clipped
+    to [0, 1]. The studio applies them to every preview frame, so they act without regenerating."""
+    data[CHANNEL_INDEX["gazeYaw"]] += controls.gaze_yaw.at(t)
+    data[CHANNEL_INDEX["gazePitch"]] += controls.gaze_pitch.at(t)
+    data[CHANNEL_INDEX["headDistance"]] *= controls.distance.at(t)
+    strength = np.clip(controls.emotion_strength.at(t), 0, 1)
+    for name, w in EMOTIONS[controls.emotion].items():
+        data[CHANNEL_INDEX[name]] += w * strength
+    data[FIRST_BLEND:] = np.clip(data[FIRST_BLEND:], 0, 1)
+    return data
 
 
 # ---------------------------------------------------------------- lips

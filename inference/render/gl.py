@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import moderngl
 
@@ -12,11 +13,14 @@ from inference.errors import InputError
 def headless_context() -> moderngl.Context:
     """A standalone GL 3.3 context for offscreen rendering.
 
-    With an X display the platform default (GLX) comes first: Mesa will not let one thread mix
-    an EGL context with the GLX contexts Qt's widgets use. Without a display, EGL.
+    On the main thread with an X display the platform default (GLX) comes first: Mesa will not
+    let one thread mix an EGL context with the GLX contexts Qt's widgets use. Elsewhere EGL comes
+    first: a worker thread (the studio's export) holds no GLX context, and a second GLX context
+    on another thread's own X connection broke Qt's window (BadDrawable) once released.
     """
     errors = []
-    order = ({}, {"backend": "egl"}) if os.environ.get("DISPLAY") else ({"backend": "egl"}, {})
+    glx_first = os.environ.get("DISPLAY") and threading.current_thread() is threading.main_thread()
+    order = ({}, {"backend": "egl"}) if glx_first else ({"backend": "egl"}, {})
     for kwargs in order:
         try:
             return moderngl.create_standalone_context(require=330, **kwargs)

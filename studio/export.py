@@ -1,0 +1,256 @@
+"""Export to video from the studio: a dialog for the settings, a thread that renders, progress
+with time left, and cancel that leaves no partial file (render_video writes to a temporary file
+and renames it only when complete).
+
+The export renders exactly what the preview showed: the same speech, the motion regenerated at
+the export's frame rate with the panel's amounts, and the panel's gaze, distance and emotion
+applied to every frame the way the preview applies them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from inference.errors import InputError
+from inference.export.render_video import Cancelled, render_video
+from inference.face import Framing, analyze
+from inference.motion.controls import Controls
+from inference.motion.from_speech import Speech
+from inference.motion.procedural import generate
+from studio.motion_thread import conditioned_track
+from studio.workers import LIVE_JOBS
+
+SIZES = (256, 384, 512, 640, 768, 1024)
+FRAME_RATES = (25, 30, 60)
+FRAMINGS = {"portrait": "Portrait (square, head and shoulders)", "full": "Whole photo"}
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    path: Path
+    size: int = 512  # pixels: the side of a portrait frame, the long side of the whole photo
+    fps: int = 25
+    framing: str = "portrait"
+    watermark: bool = True
+
+
+class ExportJob(QThread):
+    """Renders one export on its own thread with its own GL context."""
+
+    stage = Signal(str)  # what it is doing, for the dialog
+    progress = Signal(int, int)  # frames done, frames in all
+    succeeded = Signal(object, int)  # the finished file's Path, frames written
+    cancelled = Signal()
+    failed = Signal(str)
+
+    def __init__(self, portrait: Path, speech: Speech, controls: Controls, settings: ExportSettings, parent=None):
+        super().__init__(parent)
+        self.portrait, self.speech, self.controls, self.settings = portrait, speech, controls, settings
+        self._cancel = threading.Event()
+        LIVE_JOBS.add(self)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        s = self.settings
+        try:
+            self.stage.emit("Preparing the portrait…")
+            avatar = analyze(self.portrait, Framing(s.framing, s.size))
+            self.stage.emit("Computing the motion…")
+            base = generate(self.speech.features(s.fps), self.controls.without_conditions(), s.fps)
+            track = conditioned_track(base, self.controls)
+            if self._cancel.is_set():
+                raise Cancelled()
+            self.stage.emit("Rendering…")
+            frames = render_video(avatar, track, s.path, audio=self.speech.playback, progress=self.progress.emit,
+                                  cancel=self._cancel, watermark=s.watermark)
+        except Cancelled:
+            self.cancelled.emit()
+        except InputError as e:
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug: say so plainly, keep the trace for the log
+            traceback.print_exc()
+            self.failed.emit(f"The export failed ({type(e).__name__}: {e}). Details were written to the log.")
+        else:
+            self.succeeded.emit(s.path, frames)
+
+
+def time_left(done: int, total: int, elapsed_s: float) -> str:
+    """'about 12 s left' from the rate so far; empty until a few frames have given a rate."""
+    if done < 5 or elapsed_s <= 0 or total <= done:
+        return ""
+    seconds = (total - done) * elapsed_s / done
+    if seconds >= 90:
+        return f"about {seconds / 60:.0f} min left"
+    return f"about {max(1, round(seconds))} s left"
+
+
+class ExportDialog(QDialog):
+    """Settings, then progress. Not modal: the studio stays usable while it exports."""
+
+    finished_export = Signal(object)  # Path of a finished video
+
+    def __init__(self, portrait: Path, speech: Speech, controls: Controls, suggested: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export video")
+        self.setMinimumWidth(460)
+        self.portrait, self.speech, self.controls = portrait, speech, controls
+        self.job: ExportJob | None = None
+        self._started = 0.0
+        self._build(suggested)
+
+    # ------------------------------------------------------------ layout
+
+    def _build(self, suggested: Path) -> None:
+        self.path_edit = QLineEdit(str(suggested))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path_edit, 1)
+        file_row.addWidget(browse)
+        self.size_box = QComboBox()
+        self.size_box.addItems([f"{s} px" for s in SIZES])
+        self.size_box.setCurrentIndex(SIZES.index(512))
+        self.fps_box = QComboBox()
+        self.fps_box.addItems([f"{f} fps" for f in FRAME_RATES])
+        self.framing_box = QComboBox()
+        self.framing_box.addItems(list(FRAMINGS.values()))
+        self.watermark_box = QCheckBox("Mark the video visibly as AI-generated")
+        self.watermark_box.setChecked(True)
+        self.watermark_box.setToolTip("A small label in the corner. The file's metadata says it is synthetic either way.")
+
+        self.settings_form = QWidget()
+        form = QFormLayout(self.settings_form)
+        form.addRow("File", file_row)
+        form.addRow("Size", self.size_box)
+        form.addRow("Frame rate", self.fps_box)
+        form.addRow("Framing", self.framing_box)
+        form.addRow("", self.watermark_box)
+        form.addRow("Length", QLabel(f"{self.speech.duration:.1f} s of speech ({self.speech.name})"))
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.stage_label = QLabel("")
+        self.left_label = QLabel("")
+        self.progress_bar.hide()
+
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setObjectName("export")
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.settings_form)
+        layout.addWidget(self.progress_bar)
+        status = QHBoxLayout()
+        status.addWidget(self.stage_label, 1)
+        status.addWidget(self.left_label)
+        layout.addLayout(status)
+        layout.addWidget(self.buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.path_edit.text(), "MP4 video (*.mp4)")
+        if path:
+            self.path_edit.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+
+    def settings(self) -> ExportSettings:
+        return ExportSettings(Path(self.path_edit.text()).expanduser(), SIZES[self.size_box.currentIndex()],
+                              FRAME_RATES[self.fps_box.currentIndex()], list(FRAMINGS)[self.framing_box.currentIndex()],
+                              self.watermark_box.isChecked())
+
+    # ------------------------------------------------------------ running
+
+    def start(self) -> None:
+        s = self.settings()
+        problem = target_problem(s.path)
+        if problem:
+            QMessageBox.warning(self, "Export video", problem)
+            return
+        if s.path.exists() and QMessageBox.question(self, "Export video", f"{s.path.name} exists. Replace it?") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        self.job = ExportJob(self.portrait, self.speech, self.controls, s, self)
+        self.job.stage.connect(self.stage_label.setText)
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_done)
+        self.job.cancelled.connect(lambda: self._on_end("Cancelled; no file was written."))
+        self.job.failed.connect(self._on_failed)
+        self.settings_form.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.progress_bar.setRange(0, 0)  # busy until the first frame gives a count
+        self.progress_bar.show()
+        self._started = time.monotonic()
+        self.job.start()
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.isRunning()
+
+    def cancel_or_close(self) -> None:
+        if self.running:
+            self.stage_label.setText("Cancelling…")
+            self.job.cancel()
+        else:
+            self.reject()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if done == 1:
+            self._started = time.monotonic()  # the rate counts rendering, not the preparation
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        self.left_label.setText(time_left(done - 1, total - 1, time.monotonic() - self._started))
+
+    def _on_done(self, path: Path, frames: int) -> None:
+        self._on_end(f"Saved {path.name} ({frames} frames).")
+        self.progress_bar.setValue(self.progress_bar.maximum())
+        self.finished_export.emit(path)
+
+    def _on_failed(self, message: str) -> None:
+        self._on_end("Export failed.")
+        QMessageBox.warning(self, "Export video", message)
+
+    def _on_end(self, message: str) -> None:
+        self.job.wait()
+        self.stage_label.setText(message)
+        self.left_label.setText("")
+        self.settings_form.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self.export_button.setText("Export again")
+        self.cancel_button.setText("Close")
+        if self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 1)
+
+    def closeEvent(self, event) -> None:
+        if self.running:  # closing the window cancels, and waits so no thread outlives it
+            self.job.cancel()
+            self.job.wait()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        if self.running:
+            self.cancel_or_close()
+            return
+        super().reject()
+
+
+def target_problem(path: Path) -> str:
+    """Why a video cannot be written at `path`, or '' when it can."""
+    if not path.name or path.is_dir():
+        return "Choose a file name for the video."
+    if path.suffix.lower() != ".mp4":
+        return f"'{path.name}' must end in .mp4: the studio writes H.264 video with AAC sound in MP4."
+    if not path.parent.is_dir():
+        return f"The folder {path.parent} does not exist. Choose another folder."
+    return ""
