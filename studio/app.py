@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 860)
         self.controls.set_values(saved_controls(settings))
+        self.controls.reset_history()
         self.motion.set_controls(self.controls.controls())
         self.motion.start()
         portrait = last_file(settings, "portrait", DEMO_PORTRAIT) if portrait is LAST else portrait
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
     def _build_ui(self) -> None:
         self.preview = PreviewWidget()
         self.preview.fps_measured.connect(lambda fps: self.fps_label.setText(f"Preview {fps:.0f} fps"))
+        self.preview.failed.connect(lambda message: QMessageBox.warning(self, "Avatar Studio", message))
         self.controls = ControlPanel()
         self.controls.changed.connect(self._controls_changed)
         self.timeline = Timeline()
@@ -163,6 +165,15 @@ class MainWindow(QMainWindow):
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
             if slot == self.ask_export:
                 menu.addSeparator()
+        edit = self.menuBar().addMenu("&Edit")
+        undo = self.controls.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.controls.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        reset = QAction("Reset All &Controls", self)
+        reset.triggered.connect(self.controls.reset_all)
+        for action in (undo, redo, reset):
+            edit.addAction(action)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSlider, QToolButton, QWidget
 
 from inference.motion.controls import EMOTIONS, Controls, Curve
@@ -55,6 +56,21 @@ GROUPS = {
 }
 CONTROLS = tuple(c for group in GROUPS.values() for c in group)
 DEFAULT_EMOTION = "neutral"
+SETTLE_MS = 400  # a drag (or key presses) with no pause this long is one undo step
+
+
+class ChangeControls(QUndoCommand):
+    """One undo step: the panel's values before and after a change."""
+
+    def __init__(self, panel: "ControlPanel", before: dict, after: dict):
+        super().__init__("Change " + ", ".join(panel.label_of(k) for k in after if before.get(k) != after[k]))
+        self._panel, self._before, self._after = panel, before, after
+
+    def undo(self) -> None:
+        self._panel.restore(self._before)
+
+    def redo(self) -> None:
+        self._panel.restore(self._after)
 
 
 class ControlPanel(QWidget):
@@ -72,6 +88,14 @@ class ControlPanel(QWidget):
                 self._add_emotion_row()
             for c in group:
                 self._add_slider_row(c)
+        self.undo_stack = QUndoStack(self)
+        self._committed = self.values()  # the values the last undo step ended on
+        self._restoring = False
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.commit)
+        self.changed.connect(self._note_change)
 
     # ------------------------------------------------------------ building
 
@@ -146,6 +170,12 @@ class ControlPanel(QWidget):
         c, slider, _ = self._sliders[key]
         slider.setValue(round(value / c.step))
 
+    def reset_all(self) -> None:
+        """Every control back to its default, as one undo step."""
+        self.commit()
+        self.set_values({**{c.key: c.default for c in CONTROLS}, "emotion": DEFAULT_EMOTION})
+        self.commit()
+
     def set_emotion(self, name: str) -> None:
         if name in EMOTIONS:
             self.emotion_box.setCurrentIndex(list(EMOTIONS).index(name))
@@ -160,3 +190,37 @@ class ControlPanel(QWidget):
 
     def slider(self, key: str) -> QSlider:
         return self._sliders[key][1]
+
+    def label_of(self, key: str) -> str:
+        return "emotion" if key == "emotion" else self._sliders[key][0].label.lower()
+
+    # ------------------------------------------------------------ undo
+
+    def _note_change(self) -> None:
+        if not self._restoring:
+            self._settle.start()  # restarts while the slider keeps moving
+
+    def commit(self) -> None:
+        """Make the changes since the last step one undo step (called once a change settles)."""
+        self._settle.stop()
+        now = self.values()
+        if now != self._committed:
+            before, self._committed = self._committed, now
+            self._restoring = True  # pushing runs redo(), which sets what is already set
+            self.undo_stack.push(ChangeControls(self, before, now))
+            self._restoring = False
+
+    def restore(self, values: dict) -> None:
+        """Set values from an undo step without recording a new one."""
+        self._restoring = True
+        try:
+            self.set_values(values)
+        finally:
+            self._restoring = False
+        self._committed = self.values()
+
+    def reset_history(self) -> None:
+        """Forget the undo steps, e.g. after restoring the saved values at start-up."""
+        self._settle.stop()
+        self.undo_stack.clear()
+        self._committed = self.values()

@@ -8,6 +8,7 @@ GL resources are created with the widget's context current and freed before it g
 from __future__ import annotations
 
 import time
+import traceback
 
 import moderngl
 from PySide6.QtCore import Signal
@@ -33,9 +34,19 @@ def gl_surface_format() -> QSurfaceFormat:
     return fmt
 
 
+def wrap_current_context() -> moderngl.Context:
+    """moderngl's view of the context Qt made current: EGL (Wayland, or X11 with
+    QT_XCB_GL_INTEGRATION=xcb_egl), else the platform's own (GLX on X11)."""
+    try:
+        return moderngl.create_context(backend="egl")
+    except Exception:  # not an EGL context: glcontext says so with a plain Exception
+        return moderngl.create_context()
+
+
 class PreviewWidget(QOpenGLWidget):
     frame_drawn = Signal()
     fps_measured = Signal(float)
+    failed = Signal(str)  # the preview cannot draw: why, for a dialog
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -70,10 +81,29 @@ class PreviewWidget(QOpenGLWidget):
     # ------------------------------------------------------------ GL
 
     def initializeGL(self) -> None:
-        self._ctx = moderngl.create_context()  # wraps the context Qt made current
+        try:
+            self._ctx = wrap_current_context()
+        except Exception as e:  # an exception must not leave a Qt virtual: PySide aborts on it
+            self._fail(e)
+            return
         self.context().aboutToBeDestroyed.connect(self._release_gl)
 
     def paintGL(self) -> None:
+        if self._ctx is None:
+            return
+        try:
+            self._paint()
+        except Exception as e:
+            self._fail(e)
+
+    def _fail(self, error: Exception) -> None:
+        """Keep the trace for the log, tell the window once, stop drawing."""
+        traceback.print_exc()
+        self._ctx, self._renderer = None, None
+        self.failed.emit(f"The preview could not draw ({type(error).__name__}: {error}). "
+                         "Export still works; see the log for details.")
+
+    def _paint(self) -> None:
         ctx = self._ctx
         fbo = ctx.detect_framebuffer(self.defaultFramebufferObject())
         if self._pending is not None:

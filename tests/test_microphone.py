@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from studio import microphone
 from studio.microphone import MicrophonePanel
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.gui, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 MIC = {"name": "Headset Mic", "max_input_channels": 1, "default_samplerate": 48000.0}
 USB = {"name": "USB Mic", "max_input_channels": 2, "default_samplerate": 44100.0}

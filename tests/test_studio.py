@@ -9,7 +9,7 @@ from PySide6.QtGui import QDropEvent
 
 from conftest import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.gui, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 def preview_pixels(window) -> np.ndarray:
@@ -225,7 +225,6 @@ def test_the_next_start_restores_portrait_speech_sliders_and_recent_files(studio
 
 def test_dropping_speech_loads_it_onto_the_timeline(studio_window, qtbot, tmp_path):
     from inference.audio.tts import synthesize
-    from inference.export.video import VideoWriter  # noqa: F401 - PyAV present
     import wave
 
     clip, _ = synthesize("Good morning, this is a test of the studio.")
@@ -358,3 +357,28 @@ def test_qt_calls_keep_none_alive(qtbot):
         label.setText("x")
         label.update()
     assert abs(sys.getrefcount(None) - before) < 100
+
+
+def test_control_changes_undo_and_redo_as_whole_gestures(studio_window, qtbot):
+    w = studio_window
+    panel = w.controls
+    for v in range(1, 16):  # one drag: many values in quick succession
+        panel.slider("gazeYaw").setValue(v)
+    panel.commit()  # the drag settled
+    panel.set_emotion("sad")
+    panel.commit()
+    assert panel.undo_stack.count() == 2
+    assert "gaze" in panel.undo_stack.text(0).lower() or "left / right" in panel.undo_stack.text(0).lower()
+    panel.undo_stack.undo()
+    assert panel.emotion() == "neutral" and panel.values()["gazeYaw"] == 15
+    panel.undo_stack.undo()
+    assert panel.values()["gazeYaw"] == 0
+    after_undo = settle(w, qtbot)
+    panel.undo_stack.redo()
+    assert panel.values()["gazeYaw"] == 15 and panel.undo_stack.count() == 2  # redo recorded no new step
+    redone = settle(w, qtbot)
+    assert change(after_undo, redone)[eye_box(w, redone)].max() > 60  # and the preview follows
+    panel.reset_all()
+    assert panel.values()["gazeYaw"] == 0 and panel.emotion() == "neutral"
+    panel.undo_stack.undo()
+    assert panel.values()["gazeYaw"] == 15

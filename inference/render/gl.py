@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 
 import moderngl
 
@@ -11,16 +9,17 @@ from inference.errors import InputError
 
 
 def headless_context() -> moderngl.Context:
-    """A standalone GL 3.3 context for offscreen rendering.
+    """A standalone GL 3.3 context for offscreen rendering: EGL (surfaceless, no window system),
+    else the platform default (GLX).
 
-    On the main thread with an X display the platform default (GLX) comes first: Mesa will not
-    let one thread mix an EGL context with the GLX contexts Qt's widgets use. Elsewhere EGL comes
-    first: a worker thread (the studio's export) holds no GLX context, and a second GLX context
-    on another thread's own X connection broke Qt's window (BadDrawable) once released.
+    EGL first: it needs no window system, and a standalone GLX context opens an X connection of
+    its own whose release later broke Qt's windows (BadDrawable, fatal in Xlib). Never create
+    one on a thread where Qt draws: Mesa does not let one thread mix EGL and GLX contexts, and
+    a toolkit switching contexts under an offscreen one breaks it. The studio exports on a
+    thread of its own, and the GUI tests run in a process of their own (run-tests).
     """
     errors = []
-    glx_first = os.environ.get("DISPLAY") and threading.current_thread() is threading.main_thread()
-    order = ({}, {"backend": "egl"}) if glx_first else ({"backend": "egl"}, {})
+    order = ({"backend": "egl"}, {})
     for kwargs in order:
         try:
             return moderngl.create_standalone_context(require=330, **kwargs)

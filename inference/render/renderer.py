@@ -163,15 +163,16 @@ class Renderer:
         self.ctx = ctx or headless_context()
         self._owns_ctx = ctx is None
         self.size = avatar.size
-        self.prog = self.ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=FRAGMENT_SHADER)
-        self.prog["frame_size"].value = tuple(float(v) for v in self.size)
-        self.prog["depth_scale"].value = 1.0 / (4.0 * max(self.size))
-        self.prog["depth_bias"].value = 0.0
         self._textures: dict[str, moderngl.Texture] = {}
         self._meshes: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray]] = {}
-        self._upload_textures()
-        self._build_meshes()
         self._fbo = None
+        with self.ctx:  # current, should a GUI toolkit on this thread have switched contexts
+            self.prog = self.ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=FRAGMENT_SHADER)
+            self.prog["frame_size"].value = tuple(float(v) for v in self.size)
+            self.prog["depth_scale"].value = 1.0 / (4.0 * max(self.size))
+            self.prog["depth_bias"].value = 0.0
+            self._upload_textures()
+            self._build_meshes()
 
     # ------------------------------------------------------------ setup
 
@@ -363,15 +364,16 @@ class Renderer:
                 yield self._read(pending)
 
     def release(self) -> None:
-        for tex in self._textures.values():
-            tex.release()
-        for buf, vao in self._meshes.values():
-            vao.release()
-            buf.release()
-        self.prog.release()
-        if self._fbo is not None:
-            for fbo in self._fbo:
-                fbo.release()
+        with self.ctx:
+            for tex in self._textures.values():
+                tex.release()
+            for buf, vao in self._meshes.values():
+                vao.release()
+                buf.release()
+            self.prog.release()
+            if self._fbo is not None:
+                for fbo in self._fbo:
+                    fbo.release()
         if self._owns_ctx:
             self.ctx.release()
 
