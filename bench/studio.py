@@ -114,6 +114,8 @@ def export_run(window: MainWindow, meter: StallMeter) -> tuple[float, float, flo
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--preview-side", type=int, default=512,
+                    help="draw the avatar this many pixels a side (0: the window's default size)")
     args = ap.parse_args()
     settings = tempfile.mkdtemp(prefix="avatar-studio-bench-")
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings)
@@ -123,6 +125,10 @@ def main() -> None:
     window = MainWindow()
     window.show()
     wait_until(lambda: not window._jobs and window.player.clip is not None and window.preview.frames_drawn > 0)
+    if args.preview_side:  # size the window so the avatar is drawn at this many pixels a side
+        wait(200)
+        window.resize(window.width(), window.height() + args.preview_side - window.preview.height())
+        wait(300)
     meter = StallMeter()
     portraits = sorted(SHARED.glob("*")) if SHARED.is_dir() else []
     portraits = portraits or [DEMO_PORTRAIT]

@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self._job_seq = 0
         self._asked = 0  # number of the newest frame asked of the motion thread
         self._shown = 0  # number of the newest frame handed to the preview
+        self._asked_time = 0.0  # seconds: the playhead of the newest request
         self.motion = MotionThread(self)
         self.motion.frame_ready.connect(self._frame_ready)
         self.motion.track_ready.connect(lambda track: self.timeline.set_track(track))
@@ -96,10 +97,6 @@ class MainWindow(QMainWindow):
         controls_box = QGroupBox("Controls")
         QVBoxLayout(controls_box).addWidget(self.controls)
         side.addWidget(controls_box)
-        self.export_button = QPushButton("Export video…")
-        self.export_button.setObjectName("exportVideo")
-        self.export_button.clicked.connect(self.ask_export)
-        side.addWidget(self.export_button)
         side.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(panel)
@@ -123,6 +120,7 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(140)
         self.busy.hide()
         self.fps_label = QLabel("")
+        self.fps_label.setMinimumWidth(110)
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.fps_label)
 
@@ -136,9 +134,15 @@ class MainWindow(QMainWindow):
         self.speech_label = QLabel("No speech loaded")
         self.speech_label.setWordWrap(True)
         self.time_label = QLabel("0:00.0")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setObjectName("exportVideo")
+        self.export_button.setToolTip("Export the speaking portrait to a video file (Ctrl+E)")
+        self.export_button.clicked.connect(self.ask_export)
         transport = QHBoxLayout()
         for w in (self.play_button, self.stop_button, self.time_label):
             transport.addWidget(w)
+        transport.addStretch(1)
+        transport.addWidget(self.export_button)
         self.sources = SpeechSources(recordings_folder())
         self.sources.open_file_requested.connect(self._ask_audio)
         self.sources.speak_requested.connect(self.speak)
@@ -303,16 +307,20 @@ class MainWindow(QMainWindow):
     def _refresh(self) -> None:
         """Show the playhead's time and ask the motion thread for its frame."""
         t = self.player.position()
-        self.time_label.setText(f"{int(t // 60)}:{t % 60:04.1f}")
-        self.timeline.set_time(t)
         # Stopped at the very start, the face rests as photographed (with the conditions).
         at_rest = self.speech is None or (not self.player.playing and t == 0)
         self._asked = self.motion.request(None if at_rest else t)
+        self._asked_time = t
 
     def _frame_ready(self, number: int, frame) -> None:
         if number < self._shown:  # an older request overtaken by a newer one: drop it
             return
         self._shown = number
+        # Playhead, clock and picture change together: one repaint of the window, not two (on a
+        # software rasteriser each repaint composes the whole window).
+        t = self._asked_time if number == self._asked else self.player.position()
+        self.time_label.setText(f"{int(t // 60)}:{t % 60:04.1f}")
+        self.timeline.set_time(t)
         self.preview.set_frame(frame, tag=number)
 
     def settled(self) -> bool:

@@ -178,6 +178,11 @@ def open_studio(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The studio exports in a spawned child process; a frozen (PyInstaller) build must let the
+    # child run its job instead of starting another studio.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         return open_studio(argv)

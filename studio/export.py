@@ -1,49 +1,37 @@
-"""Export to video from the studio: a dialog for the settings, a thread that renders, progress
-with time left, and cancel that leaves no partial file (render_video writes to a temporary file
-and renames it only when complete).
+"""Export to video from the studio: a dialog for the settings, a child process that renders,
+progress with time left, and cancel that leaves no partial file (render_video writes to a
+temporary file and renames it only when complete).
 
-The export renders exactly what the preview showed: the same speech, the motion regenerated at
-the export's frame rate with the panel's amounts, and the panel's gaze, distance and emotion
-applied to every frame the way the preview applies them.
+The export runs in a process of its own (inference.export.job): on a thread it held the GIL
+through most of each frame and stalled the window. The export renders exactly what the preview
+showed: the same speech, the motion regenerated at the export's frame rate with the panel's
+amounts, and the panel's gaze, distance and emotion applied to every frame.
 """
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
+import queue
 import time
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from inference.errors import InputError
-from inference.export.render_video import Cancelled, render_video
-from inference.face import Framing, analyze
+from inference.export.job import ExportSettings, run_export
 from inference.motion.controls import Controls
 from inference.motion.from_speech import Speech
-from inference.motion.procedural import generate
-from studio.motion_thread import conditioned_track
 from studio.workers import LIVE_JOBS
 
 SIZES = (256, 384, 512, 640, 768, 1024)
 FRAME_RATES = (25, 30, 60)
 FRAMINGS = {"portrait": "Portrait (square, head and shoulders)", "full": "Whole photo"}
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    path: Path
-    size: int = 512  # pixels: the side of a portrait frame, the long side of the whole photo
-    fps: int = 25
-    framing: str = "portrait"
-    watermark: bool = True
+POLL_S = 0.1  # how often the watcher looks whether the child died without a word
 
 
 class ExportJob(QThread):
-    """Renders one export on its own thread with its own GL context."""
+    """Starts the export's child process and relays its messages as signals."""
 
     stage = Signal(str)  # what it is doing, for the dialog
     progress = Signal(int, int)  # frames done, frames in all
@@ -54,34 +42,49 @@ class ExportJob(QThread):
     def __init__(self, portrait: Path, speech: Speech, controls: Controls, settings: ExportSettings, parent=None):
         super().__init__(parent)
         self.portrait, self.speech, self.controls, self.settings = portrait, speech, controls, settings
-        self._cancel = threading.Event()
+        # spawn, not fork: a forked copy of a Qt process with GL contexts and threads is unsafe.
+        self._mp = multiprocessing.get_context("spawn")
+        self._cancel = self._mp.Event()
         LIVE_JOBS.add(self)
 
     def cancel(self) -> None:
         self._cancel.set()
 
     def run(self) -> None:
-        s = self.settings
+        self.stage.emit("Starting…")
+        messages = self._mp.Queue()
+        child = self._mp.Process(target=run_export, name="avatar-studio-export", daemon=True,
+                                 args=(self.portrait, self.speech, self.controls, self.settings, messages, self._cancel))
+        child.start()
         try:
-            self.stage.emit("Preparing the portrait…")
-            avatar = analyze(self.portrait, Framing(s.framing, s.size))
-            self.stage.emit("Computing the motion…")
-            base = generate(self.speech.features(s.fps), self.controls.without_conditions(), s.fps)
-            track = conditioned_track(base, self.controls)
-            if self._cancel.is_set():
-                raise Cancelled()
-            self.stage.emit("Rendering…")
-            frames = render_video(avatar, track, s.path, audio=self.speech.playback, progress=self.progress.emit,
-                                  cancel=self._cancel, watermark=s.watermark)
-        except Cancelled:
-            self.cancelled.emit()
-        except InputError as e:
-            self.failed.emit(str(e))
-        except Exception as e:  # a bug: say so plainly, keep the trace for the log
-            traceback.print_exc()
-            self.failed.emit(f"The export failed ({type(e).__name__}: {e}). Details were written to the log.")
-        else:
-            self.succeeded.emit(s.path, frames)
+            ending = self._relay(messages, child)
+        finally:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        ending()  # only now: the window waits on this thread when it ends, never on the child's exit
+
+    def _relay(self, messages, child):
+        """Pass on stages and progress; returns the call that reports how it ended."""
+        while True:
+            try:
+                kind, *rest = messages.get(timeout=POLL_S)
+            except queue.Empty:
+                if not child.is_alive():
+                    return lambda: self.failed.emit(f"The export stopped unexpectedly (exit code {child.exitcode}). "
+                                                    "Details were written to the log.")
+                continue
+            if kind == "stage":
+                self.stage.emit(rest[0])
+            elif kind == "progress":
+                self.progress.emit(*rest)
+            elif kind == "done":
+                return lambda: self.succeeded.emit(self.settings.path, rest[0])
+            elif kind == "cancelled":
+                return self.cancelled.emit
+            else:
+                return lambda: self.failed.emit(rest[0])
 
 
 def time_left(done: int, total: int, elapsed_s: float) -> str:

@@ -13,33 +13,14 @@ from __future__ import annotations
 import threading
 import traceback
 
-import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from inference.motion import MotionFrame
 from inference.motion.controls import Controls
-from inference.motion.procedural import SpeechFeatures, apply_conditions, generate
+from inference.motion.procedural import SpeechFeatures, conditioned_frame, generate
 from inference.motion.track import MotionTrack
 from studio.workers import LIVE_JOBS
 
 PREVIEW_FPS = 25.0  # the track's frame rate; frames in between are interpolated at the playhead
-
-
-def conditioned_frame(track: "MotionTrack | None", seconds: "float | None", controls: Controls) -> MotionFrame:
-    """The frame at `seconds` of `track` with the conditions applied; `seconds` None (or no track)
-    is the face at rest as photographed."""
-    base = track.at_time(seconds) if track is not None and seconds is not None else MotionFrame.neutral()
-    data = base.values.astype(np.float64)[:, None]
-    apply_conditions(data, np.array([seconds or 0.0]), controls)
-    return MotionFrame(data[:, 0].astype(np.float32))
-
-
-def conditioned_track(track: MotionTrack, controls: Controls) -> MotionTrack:
-    """`track` with the conditions applied to every frame: what export renders, equal to what the
-    preview showed frame by frame."""
-    data = track.data.astype(np.float64)
-    apply_conditions(data, np.arange(track.n_frames) / track.fps, controls)
-    return MotionTrack(track.fps, data.astype(np.float32))
 
 
 class MotionThread(QThread):

@@ -7,7 +7,8 @@ import pytest
 from conftest import REPO
 from inference.motion.controls import Controls, Curve
 from inference.motion.from_speech import speech_from_file
-from studio.motion_thread import PREVIEW_FPS, MotionThread, conditioned_frame, conditioned_track
+from inference.motion.procedural import conditioned_frame, conditioned_track
+from studio.motion_thread import PREVIEW_FPS, MotionThread
 
 pytestmark = [pytest.mark.gui, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from inference.audio.speech import Phone, Prosody
 from inference.motion.controls import EMOTIONS, Controls
-from inference.motion.track import CHANNEL_INDEX, NEUTRAL, MotionTrack
+from inference.motion.track import CHANNEL_INDEX, NEUTRAL, MotionFrame, MotionTrack
 from inference.motion.visemes import SHAPES, VOWEL_SHAPES, shape_of
 
 ANTICIPATION = 1.4  # a phone's shape starts forming this much earlier than it lingers after
@@ -109,6 +109,23 @@ def apply_conditions(data: np.ndarray, t: np.ndarray, controls: Controls) -> np.
         data[CHANNEL_INDEX[name]] += w * strength
     data[FIRST_BLEND:] = np.clip(data[FIRST_BLEND:], 0, 1)
     return data
+
+
+def conditioned_frame(track: "MotionTrack | None", seconds: "float | None", controls: Controls) -> MotionFrame:
+    """The frame at `seconds` of `track` with the conditions applied; `seconds` None (or no track)
+    is the face at rest as photographed."""
+    base = track.at_time(seconds) if track is not None and seconds is not None else MotionFrame.neutral()
+    data = base.values.astype(np.float64)[:, None]
+    apply_conditions(data, np.array([seconds or 0.0]), controls)
+    return MotionFrame(data[:, 0].astype(np.float32))
+
+
+def conditioned_track(track: MotionTrack, controls: Controls) -> MotionTrack:
+    """`track` with the conditions applied to every frame: what export renders, equal to what the
+    preview showed frame by frame."""
+    data = track.data.astype(np.float64)
+    apply_conditions(data, np.arange(track.n_frames) / track.fps, controls)
+    return MotionTrack(track.fps, data.astype(np.float32))
 
 
 # ---------------------------------------------------------------- lips
