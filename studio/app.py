@@ -83,7 +83,9 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self) -> None:
         self.preview = PreviewWidget()
-        self.preview.fps_measured.connect(lambda fps: self.fps_label.setText(f"Preview {fps:.0f} fps"))
+        # A rate only means something while frames stream; at rest the preview draws on demand.
+        self.preview.fps_measured.connect(
+            lambda fps: self.fps_label.setText(f"Preview {fps:.0f} fps" if self.player.playing else ""))
         self.preview.failed.connect(lambda message: QMessageBox.warning(self, "Avatar Studio", message))
         self.controls = ControlPanel()
         self.controls.changed.connect(self._controls_changed)
@@ -287,6 +289,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         self.player.stop()
         self.play_button.setText("Play")
+        self.fps_label.setText("")
         self._refresh()
 
     def seek(self, seconds: float) -> None:
