@@ -104,7 +104,7 @@ def cmd_render(args) -> int:
     from tqdm import tqdm
 
     from inference.audio import AudioFile
-    from inference.errors import InputError
+    from inference.errors import InputError, checked_output
     from inference.export.render_video import render_video
     from inference.export.video import probe_media
     from inference.face import Framing, analyze
@@ -112,7 +112,7 @@ def cmd_render(args) -> int:
     from inference.motion.from_speech import motion_from_text, read_transcript
     from inference.motion.stream import motion_frames, stream_motion
 
-    out = _checked_output(args.output, ".mp4")
+    out = checked_output(args.output, ".mp4")
     sources = [x for x in (args.audio, args.motion, args.text) if x is not None]
     if len(sources) != 1:
         raise InputError("give one of: a speech file (render PORTRAIT AUDIO -o OUT.mp4), --text \"a script\", or --motion TRACK.json")
@@ -151,24 +151,14 @@ def cmd_render(args) -> int:
 
 
 def cmd_motion(args) -> int:
+    from inference.errors import checked_output
     from inference.motion.from_speech import motion_from_speech, read_transcript
 
-    out = _checked_output(args.output, ".json")
+    out = checked_output(args.output, ".json")
     track = motion_from_speech(args.audio, controls_from_args(args), args.fps, read_transcript(args.transcript))
     track.save(out)
     print(f"wrote {out} ({track.n_frames} frames at {track.fps:g} fps, {track.n_moving_channels} channels)", file=sys.stderr)
     return 0
-
-
-def _checked_output(path: str, suffix: str) -> Path:
-    from inference.errors import InputError
-
-    out = Path(path)
-    if out.suffix.lower() != suffix:
-        raise InputError(f"output '{out}' must end in {suffix}")
-    if not out.parent.exists():
-        raise InputError(f"folder '{out.parent}' does not exist; create it or choose another output path")
-    return out
 
 
 def open_studio(argv: list[str]) -> int:

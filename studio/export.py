@@ -19,6 +19,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
+from inference.errors import InputError, checked_output
 from inference.export.job import ExportSettings, run_export
 from inference.motion.controls import Controls
 from inference.motion.from_speech import Speech
@@ -177,9 +178,10 @@ class ExportDialog(QDialog):
 
     def start(self) -> None:
         s = self.settings()
-        problem = target_problem(s.path)
-        if problem:
-            QMessageBox.warning(self, "Export video", problem)
+        try:
+            checked_output(s.path, ".mp4")
+        except InputError as e:
+            QMessageBox.warning(self, "Export video", f"{str(e)[0].upper()}{str(e)[1:]}.")
             return
         if s.path.exists() and QMessageBox.question(self, "Export video", f"{s.path.name} exists. Replace it?") \
                 != QMessageBox.StandardButton.Yes:
@@ -247,13 +249,3 @@ class ExportDialog(QDialog):
             return
         super().reject()
 
-
-def target_problem(path: Path) -> str:
-    """Why a video cannot be written at `path`, or '' when it can."""
-    if not path.name or path.is_dir():
-        return "Choose a file name for the video."
-    if path.suffix.lower() != ".mp4":
-        return f"'{path.name}' must end in .mp4: the studio writes H.264 video with AAC sound in MP4."
-    if not path.parent.is_dir():
-        return f"The folder {path.parent} does not exist. Choose another folder."
-    return ""

@@ -27,7 +27,7 @@ TICK_MS = 33  # meter / status refresh period, ~30 Hz
 FLOOR_DB = -60  # dBFS at the meter's bottom; quieter reads as empty
 DECAY_DB = 1.5  # dB the meter may fall per tick (~45 dB/s), so it sinks smoothly instead of flickering
 MIN_SECONDS = 0.5  # shorter recordings are taken as a mis-click
-SILENT_PEAK = 0.01  # full-scale amplitude (-40 dBFS); a recording that never got louder is silence
+SILENT_PEAK = 0.01  # full scale (-40 dBFS): above a live microphone's noise floor, unlike a file's silence (speech.SILENT_PEAK)
 MAX_SECONDS = 600  # 10 min cap: ~115 MB of float32 blocks in memory at 48 kHz
 
 NO_PORTAUDIO = "No microphone: PortAudio is not installed (install libportaudio2)"

@@ -187,12 +187,17 @@ def test_record_writes_sine_wav(fake_sd, qtbot, make_panel, tmp_path):
     assert abs(peak_hz - 440) < 3
 
 
-def test_too_short_recording_emits_nothing(fake_sd, qtbot, make_panel, tmp_path):
-    panel = make_panel()
+def record_expecting_nothing(qtbot, panel, ms: int) -> None:
+    """Record for `ms` milliseconds; the panel must not emit a recording."""
     with qtbot.assertNotEmitted(panel.recorded):
         click(qtbot, panel.record_button)
-        qtbot.wait(150)
+        qtbot.wait(ms)
         click(qtbot, panel.record_button)
+
+
+def test_too_short_recording_emits_nothing(fake_sd, qtbot, make_panel, tmp_path):
+    panel = make_panel()
+    record_expecting_nothing(qtbot, panel, 150)
     assert "Too short" in panel.status.text()
     assert panel.record_button.text() == "Record"
     assert list((tmp_path / "recordings").iterdir()) == []
@@ -201,10 +206,7 @@ def test_too_short_recording_emits_nothing(fake_sd, qtbot, make_panel, tmp_path)
 def test_silent_recording_emits_nothing(fake_sd, qtbot, make_panel, tmp_path):
     fake_sd.amplitude = 0.001  # -60 dBFS: below the silence threshold
     panel = make_panel()
-    with qtbot.assertNotEmitted(panel.recorded):
-        click(qtbot, panel.record_button)
-        qtbot.wait(800)
-        click(qtbot, panel.record_button)
+    record_expecting_nothing(qtbot, panel, 800)
     assert "silence" in panel.status.text()
     assert list((tmp_path / "recordings").iterdir()) == []
 

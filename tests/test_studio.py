@@ -225,15 +225,11 @@ def test_the_next_start_restores_portrait_speech_sliders_and_recent_files(studio
 
 def test_dropping_speech_loads_it_onto_the_timeline(studio_window, qtbot, tmp_path):
     from inference.audio.tts import synthesize
-    import wave
+    from studio.microphone import write_wav
 
     clip, _ = synthesize("Good morning, this is a test of the studio.")
     path = tmp_path / "morning.wav"
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(clip.sample_rate)
-        f.writeframes((np.clip(clip.samples, -1, 1) * 32767).astype("<i2").tobytes())
+    write_wav(path, clip.samples, clip.sample_rate)
     old_track = studio_window.motion.track
     drop(studio_window, path)
     qtbot.waitUntil(lambda: studio_window.speech_label.text().startswith("morning.wav"), timeout=30_000)
